@@ -1,0 +1,86 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { assertValidBlobKey, BlobTooLargeError, type BlobInfo, type BlobStore } from './blob-store.js';
+
+/**
+ * Blobs as files under one directory. Writes go to a temporary file that is fsynced and renamed
+ * into place; the SHA-256 is computed while streaming and kept beside the blob in `<name>.sha256`.
+ */
+export class FsBlobStore implements BlobStore {
+  constructor(private readonly root: string) {
+    fs.mkdirSync(root, { recursive: true });
+  }
+
+  private pathOf(key: string): string {
+    assertValidBlobKey(key);
+    return path.join(this.root, ...key.split('/'));
+  }
+
+  async put(key: string, body: Readable, options: { maxBytes?: number } = {}): Promise<BlobInfo> {
+    const target = this.pathOf(key);
+    await fsp.mkdir(path.dirname(target), { recursive: true });
+    const temp = `${target}.${crypto.randomBytes(6).toString('hex')}.tmp`;
+    const hash = crypto.createHash('sha256');
+    let size = 0;
+    const maxBytes = options.maxBytes ?? Number.MAX_SAFE_INTEGER;
+    const meter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        size += chunk.length;
+        if (size > maxBytes) return callback(new BlobTooLargeError(maxBytes));
+        hash.update(chunk);
+        callback(null, chunk);
+      },
+    });
+    const handle = await fsp.open(temp, 'wx', 0o600);
+    try {
+      await pipeline(body, meter, handle.createWriteStream({ autoClose: false }));
+      await handle.sync();
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      await fsp.rm(temp, { force: true });
+      throw error;
+    }
+    await handle.close();
+    const sha256 = hash.digest('hex');
+    await fsp.writeFile(`${target}.sha256`, `${sha256} ${size}\n`, { mode: 0o600 });
+    await fsp.rename(temp, target);
+    return { key, size, sha256 };
+  }
+
+  async get(key: string): Promise<Readable | null> {
+    const file = this.pathOf(key);
+    try {
+      const handle = await fsp.open(file, 'r');
+      return handle.createReadStream();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  async stat(key: string): Promise<BlobInfo | null> {
+    const file = this.pathOf(key);
+    try {
+      const [stats, sidecar] = await Promise.all([fsp.stat(file), fsp.readFile(`${file}.sha256`, 'utf8')]);
+      const sha256 = sidecar.split(' ')[0] ?? '';
+      return { key, size: stats.size, sha256 };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const file = this.pathOf(key);
+    const existed = await fsp.rm(file).then(() => true, (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return false;
+      throw error;
+    });
+    await fsp.rm(`${file}.sha256`, { force: true });
+    return existed;
+  }
+}

@@ -1,0 +1,61 @@
+import path from 'node:path';
+
+export interface GuardpostConfig {
+  home: string;
+  listenHost: string;
+  listenPort: number;
+  /** `postgres://…` selects PostgreSQL; otherwise the SQLite file under `home`. */
+  databaseUrl: string | undefined;
+  sqlitePath: string;
+  blobDir: string;
+  /** base64 of 32 bytes; when absent the key lives in `$home/master.key`. */
+  masterKey: string | undefined;
+  tokenTtlSeconds: number;
+  agentOfflineSeconds: number;
+  jobLeaseSeconds: number;
+  bodyLimitBytes: number;
+  checkinMaxWaitSeconds: number;
+  logLevel: string;
+}
+
+function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:]+)):(\d{1,5})$/.exec(listen.trim());
+  if (!match) throw new Error(`GUARDPOST_LISTEN must look like host:port, got "${listen}"`);
+  const port = Number(match[3]);
+  if (port > 65535) throw new Error(`GUARDPOST_LISTEN port out of range: ${port}`);
+  return { host: (match[1] ?? match[2]) as string, port };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): GuardpostConfig {
+  const home = path.resolve(env.GUARDPOST_HOME || './.guardpost');
+  const { host, port } = parseListen(env.GUARDPOST_LISTEN || '127.0.0.1:8080');
+  return {
+    home,
+    listenHost: host,
+    listenPort: port,
+    databaseUrl: env.GUARDPOST_DATABASE_URL || undefined,
+    sqlitePath: path.join(home, 'guardpost.db'),
+    blobDir: path.resolve(env.GUARDPOST_BLOB_DIR || path.join(home, 'blobs')),
+    masterKey: env.GUARDPOST_MASTER_KEY || undefined,
+    tokenTtlSeconds: intFromEnv(env, 'GUARDPOST_TOKEN_TTL_SECONDS', 24 * 3600),
+    agentOfflineSeconds: intFromEnv(env, 'GUARDPOST_AGENT_OFFLINE_SECONDS', 90),
+    jobLeaseSeconds: intFromEnv(env, 'GUARDPOST_JOB_LEASE_SECONDS', 60),
+    bodyLimitBytes: intFromEnv(env, 'GUARDPOST_BODY_LIMIT_BYTES', 1024 * 1024),
+    checkinMaxWaitSeconds: intFromEnv(env, 'GUARDPOST_CHECKIN_MAX_WAIT_SECONDS', 25),
+    logLevel: env.GUARDPOST_LOG_LEVEL || 'info',
+  };
+}
+
+export function endpointOf(config: Pick<GuardpostConfig, 'listenHost' | 'listenPort'>, port = config.listenPort): string {
+  const host = config.listenHost.includes(':') ? `[${config.listenHost}]` : config.listenHost;
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host;
+  return `http://${reachable}:${port}`;
+}

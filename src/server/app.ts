@@ -1,0 +1,120 @@
+import crypto from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { QuotaExceededError } from '../domain/quotas.js';
+import { authenticate, authorizeProject } from './auth/huawei-auth.js';
+import type { AppContext } from './context.js';
+import {
+  ApiError, errorBody, familyOfUrl, invalidParameter, malformedRequest, routeNotFound, type ApiFamily,
+} from './errors.js';
+import { hasBody, parseJsonBody, readRawBody } from './raw-body.js';
+import { validatorCompiler } from './validation.js';
+import { apiPlugins } from '../api/index.js';
+
+export type App = FastifyInstance & { huaweiRoutes: Array<{ method: string; url: string }> };
+
+const QUOTA_CODES: Record<ApiFamily, string> = {
+  cfw: 'CFW.00200024', hss: 'HSS.1002', iam: 'IAM.0001', agent: 'GP.AGENT.0009', gateway: 'APIGW.0201',
+};
+const INTERNAL_CODES: Record<ApiFamily, string> = {
+  cfw: 'CFW.00000008', hss: 'HSS.0004', iam: 'IAM.0000', agent: 'GP.AGENT.0500', gateway: 'APIGW.0500',
+};
+
+function familyOf(request: { routeOptions?: { config?: { family?: ApiFamily } }; url: string }): ApiFamily {
+  return request.routeOptions?.config?.family ?? familyOfUrl(request.url);
+}
+
+export async function buildApp(ctx: AppContext, options: { logger?: FastifyServerOptions['logger'] } = {}): Promise<App> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: ctx.config.bodyLimitBytes,
+    genReqId: () => crypto.randomUUID().replace(/-/g, ''),
+    requestIdHeader: false,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+    return503OnClosing: true,
+    forceCloseConnections: true,
+    clientErrorHandler: (error, socket) => {
+      if (!socket.writable) return;
+      const body = JSON.stringify({ error_code: 'APIGW.0201', error_msg: `Malformed HTTP request: ${error.code ?? error.message}` });
+      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Request-Id: ${crypto.randomUUID().replace(/-/g, '')}\r\nConnection: close\r\n\r\n${body}`);
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  app.decorate('ctx', ctx);
+  app.huaweiRoutes = [];
+  app.setValidatorCompiler(validatorCompiler);
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    try {
+      request.rawBody = body as Buffer;
+      done(null, parseJsonBody(body as Buffer, familyOf(request)));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  app.addHook('onRoute', (route) => {
+    if (route.config?.auth === 'huawei') {
+      for (const method of [route.method].flat()) if (method !== 'HEAD') app.huaweiRoutes.push({ method, url: route.url });
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+
+  app.addHook('preValidation', async (request) => {
+    const config = request.routeOptions.config;
+    if (config.auth !== 'huawei') return;
+    const family = familyOf(request);
+    if ((request.method === 'GET' || request.method === 'HEAD') && hasBody(request.raw)) {
+      // Huawei SDKs send and sign `{}` on some GETs; the body must be hashed even though it is ignored.
+      request.rawBody = await readRawBody(request.raw, ctx.config.bodyLimitBytes, family);
+    }
+    request.principal = await authenticate(request, ctx.identity);
+    const projectId = (request.params as { project_id?: string } | undefined)?.project_id;
+    if (projectId !== undefined) request.grant = authorizeProject(request.principal, projectId, request.method, family);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = routeNotFound();
+    void reply.status(404).send(errorBody(error, 'gateway', request.id));
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const family = familyOf(request);
+    let apiError: ApiError;
+    const err = error as Error & { statusCode?: number; code?: string; validation?: unknown; validationContext?: string };
+    if (error instanceof ApiError) apiError = error;
+    else if (err.validation) apiError = invalidParameter(family, `Invalid parameter: ${err.message}`);
+    else if (error instanceof QuotaExceededError) apiError = new ApiError(400, QUOTA_CODES[family], error.message);
+    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') apiError = malformedRequest(family, `request body larger than ${ctx.config.bodyLimitBytes} bytes`, 413);
+    else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') apiError = malformedRequest(family, 'unsupported Content-Type; send application/json', 415);
+    else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      apiError = malformedRequest(family, err.message, err.statusCode);
+    } else {
+      request.log.error({ err: error }, 'unhandled error');
+      apiError = new ApiError(500, INTERNAL_CODES[family], 'Internal error; see the server log for this request id.');
+    }
+    void reply.status(apiError.statusCode).send(errorBody(apiError, family, request.id));
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Guardpost', version: '0.1.0', description: 'Huawei Cloud CFW v1 / HSS v5 compatible security task service' },
+      components: {
+        securitySchemes: {
+          token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' },
+          aksk: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'SDK-HMAC-SHA256 signature' },
+        },
+      },
+    },
+  });
+  app.get('/openapi.json', { config: { auth: 'none', family: 'gateway' }, schema: { hide: true } }, async () => app.swagger());
+  for (const plugin of apiPlugins) await app.register(plugin);
+  return app;
+}

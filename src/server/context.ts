@@ -1,0 +1,38 @@
+import type { BlobStore } from '../blobs/blob-store.js';
+import type { GuardpostConfig } from '../config.js';
+import type { IdentityService, Principal, RoleGrant } from '../identity/identity-service.js';
+import type { AgentStore } from '../store/agent-store.js';
+import type { Store } from '../store/database.js';
+import type { TaskStore } from '../store/task-store.js';
+import type { ApiFamily } from './errors.js';
+import type { WorkNotifier } from './work-notifier.js';
+
+/** Everything a route needs, assembled once per server process. */
+export interface AppContext {
+  config: GuardpostConfig;
+  store: Store;
+  blobs: BlobStore;
+  identity: IdentityService;
+  tasks: TaskStore;
+  agents: AgentStore;
+  notifier: WorkNotifier;
+}
+
+export type RouteAuth = 'huawei' | 'agent' | 'none';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+    family?: ApiFamily;
+  }
+  interface FastifyRequest {
+    rawBody?: Buffer;
+    principal?: Principal;
+    agentId?: string;
+    agentProjectId?: string;
+    grant?: RoleGrant;
+  }
+  interface FastifyInstance {
+    ctx: AppContext;
+  }
+}

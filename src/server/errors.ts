@@ -1,0 +1,63 @@
+/** Huawei-style error bodies. One place decides codes and shapes per API family. */
+
+export type ApiFamily = 'cfw' | 'hss' | 'iam' | 'agent' | 'gateway';
+
+export class ApiError extends Error {
+  constructor(
+    public readonly statusCode: number,
+    public readonly errorCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface FamilyCodes { invalid: string; notFound: string; parse: string; forbidden: string }
+
+const CODES: Record<ApiFamily, FamilyCodes> = {
+  cfw: { invalid: 'CFW.00200003', notFound: 'CFW.00200005', parse: 'CFW.00200003', forbidden: 'APIGW.0302' },
+  hss: { invalid: 'HSS.0001', notFound: 'HSS.0011', parse: 'HSS.0002', forbidden: 'HSS.0013' },
+  iam: { invalid: 'IAM.0001', notFound: 'IAM.0004', parse: 'IAM.0001', forbidden: 'IAM.0002' },
+  agent: { invalid: 'GP.AGENT.0001', notFound: 'GP.AGENT.0004', parse: 'GP.AGENT.0001', forbidden: 'GP.AGENT.0003' },
+  gateway: { invalid: 'APIGW.0201', notFound: 'APIGW.0101', parse: 'APIGW.0201', forbidden: 'APIGW.0302' },
+};
+
+export function familyOfUrl(url: string): ApiFamily {
+  if (url.startsWith('/v1/')) return 'cfw';
+  if (url.startsWith('/v5/')) return 'hss';
+  if (url.startsWith('/v3/') || url === '/v3') return 'iam';
+  if (url.startsWith('/agent/')) return 'agent';
+  return 'gateway';
+}
+
+export const invalidParameter = (family: ApiFamily, message: string): ApiError =>
+  new ApiError(400, CODES[family].invalid, message);
+
+export const resourceNotFound = (family: ApiFamily, message = 'The requested resource does not exist.'): ApiError =>
+  new ApiError(400, CODES[family].notFound, message);
+
+export const malformedRequest = (family: ApiFamily, message: string, statusCode = 400): ApiError =>
+  new ApiError(statusCode, CODES[family].parse, message);
+
+export const forbidden = (family: ApiFamily, message: string): ApiError =>
+  new ApiError(403, CODES[family].forbidden, message);
+
+export const authFailed = (message: string): ApiError =>
+  new ApiError(401, 'APIGW.0301', `Incorrect IAM authentication information: ${message}`);
+
+export const tokenExpired = (): ApiError => new ApiError(401, 'APIGW.0307', 'The token must be updated.');
+
+export const notAuthorized = (message: string): ApiError =>
+  new ApiError(403, 'APIGW.0302', `The IAM user is not authorized to access the API: ${message}`);
+
+export const routeNotFound = (): ApiError => new ApiError(404, 'APIGW.0101', 'The API does not exist or has not been published in the environment.');
+
+export function errorBody(error: ApiError, family: ApiFamily, requestId: string): Record<string, string> {
+  if (error.errorCode.startsWith('APIGW.')) {
+    return { error_code: error.errorCode, error_msg: error.message, request_id: requestId };
+  }
+  if (family === 'hss') {
+    return { error_code: error.errorCode, error_msg: error.message, error_description: error.message };
+  }
+  return { error_code: error.errorCode, error_msg: error.message };
+}

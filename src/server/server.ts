@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { FsBlobStore } from '../blobs/fs-blob-store.js';
+import { endpointOf, type GuardpostConfig } from '../config.js';
+import { bootstrap, checkMasterKey, loadMasterKey, type Credentials } from '../identity/bootstrap.js';
+import { IdentityService } from '../identity/identity-service.js';
+import { AgentStore } from '../store/agent-store.js';
+import { migrateToLatest, openStore } from '../store/database.js';
+import { TaskStore } from '../store/task-store.js';
+import { startWorkers } from '../workers/index.js';
+import { buildApp, type App } from './app.js';
+import type { AppContext } from './context.js';
+import { WorkNotifier } from './work-notifier.js';
+
+export interface RunningServer {
+  app: App;
+  ctx: AppContext;
+  endpoint: string;
+  credentials: Credentials | null;
+  close(): Promise<void>;
+}
+
+/** Opens the stores, migrates, bootstraps on first start, starts the workers and listens. */
+export async function startServer(config: GuardpostConfig, options: { logger?: boolean | object; bootstrap?: Partial<{ adminPassword: string; domainName: string; projectName: string }> } = {}): Promise<RunningServer> {
+  fs.mkdirSync(config.home, { recursive: true, mode: 0o700 });
+  const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
+  try {
+    await migrateToLatest(store);
+    const box = loadMasterKey(config.home, config.masterKey);
+    await checkMasterKey(store, box);
+    const identity = new IdentityService(store.db, box, config.tokenTtlSeconds * 1000);
+    const tasks = new TaskStore(store.db, store.dialect);
+    const agents = new AgentStore(store.db, tasks);
+    const notifier = new WorkNotifier(tasks);
+    const ctx: AppContext = { config, store, blobs: new FsBlobStore(config.blobDir), identity, tasks, agents, notifier };
+    const app = await buildApp(ctx, { logger: options.logger ?? false });
+    await app.listen({ host: config.listenHost, port: config.listenPort });
+    const port = (app.server.address() as AddressInfo).port;
+    const endpoint = endpointOf(config, port);
+    const credentials = await bootstrap(store, box, { home: config.home, endpoint, ...options.bootstrap });
+    notifier.start();
+    const workers = startWorkers(ctx, app.log);
+    return {
+      app, ctx, endpoint, credentials,
+      async close() {
+        notifier.stop();
+        await workers.stop();
+        await app.close();
+        await agents.flushHeartbeats().catch(() => undefined);
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}

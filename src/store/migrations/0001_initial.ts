@@ -1,0 +1,163 @@
+import type { Kysely } from 'kysely';
+
+/** Works on SQLite and PostgreSQL: only portable column types (text, bigint, integer). */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  const ms = 'bigint' as const;
+  await db.schema.createTable('domains')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull().unique())
+    .addColumn('created_at', ms, (c) => c.notNull())
+    .execute();
+  await db.schema.createTable('users')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('domain_id', 'text', (c) => c.notNull().references('domains.id'))
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('password_hash', 'text', (c) => c.notNull())
+    .addColumn('created_at', ms, (c) => c.notNull())
+    .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+    .addUniqueConstraint('users_domain_name', ['domain_id', 'name'])
+    .execute();
+  await db.schema.createTable('projects')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('domain_id', 'text', (c) => c.notNull().references('domains.id'))
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('created_at', ms, (c) => c.notNull())
+    .addUniqueConstraint('projects_domain_name', ['domain_id', 'name'])
+    .execute();
+  await db.schema.createTable('enterprise_projects')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('domain_id', 'text', (c) => c.notNull().references('domains.id'))
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('created_at', ms, (c) => c.notNull())
+    .addUniqueConstraint('eps_domain_name', ['domain_id', 'name'])
+    .execute();
+  await db.schema.createTable('role_assignments')
+    .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+    .addColumn('role', 'text', (c) => c.notNull())
+    .addColumn('enterprise_project_ids', 'text')
+    .addPrimaryKeyConstraint('role_assignments_pk', ['user_id', 'project_id'])
+    .execute();
+  await db.schema.createTable('access_keys')
+    .addColumn('ak', 'text', (c) => c.primaryKey())
+    .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('sk_sealed', 'text', (c) => c.notNull())
+    .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+    .addColumn('created_at', ms, (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createTable('tokens')
+    .addColumn('token_hash', 'text', (c) => c.primaryKey())
+    .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('project_id', 'text')
+    .addColumn('domain_scoped', 'integer', (c) => c.notNull())
+    .addColumn('methods', 'text', (c) => c.notNull())
+    .addColumn('issued_at', ms, (c) => c.notNull())
+    .addColumn('expires_at', ms, (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('tokens_expires').on('tokens').column('expires_at').execute();
+  await db.schema.createTable('enrollment_tokens')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+    .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+    .addColumn('enterprise_project_id', 'text', (c) => c.notNull())
+    .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+    .addColumn('created_at', ms, (c) => c.notNull())
+    .addColumn('expires_at', ms)
+    .addColumn('max_uses', 'integer')
+    .addColumn('uses', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('revoked_at', ms)
+    .execute();
+  await db.schema.createTable('agents')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('host_id', 'text', (c) => c.notNull().unique())
+    .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+    .addColumn('enterprise_project_id', 'text', (c) => c.notNull())
+    .addColumn('secret_hash', 'text', (c) => c.notNull())
+    .addColumn('host_name', 'text', (c) => c.notNull())
+    .addColumn('os_name', 'text', (c) => c.notNull().defaultTo(''))
+    .addColumn('os_version', 'text', (c) => c.notNull().defaultTo(''))
+    .addColumn('os_type', 'text', (c) => c.notNull().defaultTo(''))
+    .addColumn('kernel_version', 'text', (c) => c.notNull().defaultTo(''))
+    .addColumn('os_bit', 'text', (c) => c.notNull().defaultTo(''))
+    .addColumn('private_ips', 'text', (c) => c.notNull().defaultTo('[]'))
+    .addColumn('public_ips', 'text', (c) => c.notNull().defaultTo('[]'))
+    .addColumn('agent_version', 'text', (c) => c.notNull().defaultTo(''))
+    .addColumn('capabilities', 'text', (c) => c.notNull().defaultTo('{}'))
+    .addColumn('facts_digest', 'text', (c) => c.notNull().defaultTo(''))
+    .addColumn('asset_value', 'text', (c) => c.notNull().defaultTo('common'))
+    .addColumn('protect_status', 'text', (c) => c.notNull().defaultTo('opened'))
+    .addColumn('enrolled_at', ms, (c) => c.notNull())
+    .addColumn('last_seen_at', ms, (c) => c.notNull())
+    .addColumn('facts_updated_at', ms, (c) => c.notNull())
+    .addColumn('revoked_at', ms)
+    .execute();
+  await db.schema.createIndex('agents_project').on('agents').columns(['project_id', 'host_name']).execute();
+  await db.schema.createTable('tasks')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+    .addColumn('enterprise_project_id', 'text', (c) => c.notNull())
+    .addColumn('family', 'text', (c) => c.notNull())
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('params', 'text', (c) => c.notNull())
+    .addColumn('created_by', 'text', (c) => c.notNull())
+    .addColumn('created_at', ms, (c) => c.notNull())
+    .addColumn('updated_at', ms, (c) => c.notNull())
+    .addColumn('cancel_requested_at', ms)
+    .execute();
+  await db.schema.createIndex('tasks_project_family').on('tasks').columns(['project_id', 'family', 'created_at']).execute();
+  await db.schema.createTable('jobs')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('task_id', 'text', (c) => c.notNull().references('tasks.id').onDelete('cascade'))
+    .addColumn('project_id', 'text', (c) => c.notNull())
+    .addColumn('agent_id', 'text')
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('state', 'text', (c) => c.notNull())
+    .addColumn('payload', 'text', (c) => c.notNull())
+    .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('max_attempts', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('lease_owner', 'text')
+    .addColumn('lease_expires_at', ms)
+    .addColumn('cancel_requested_at', ms)
+    .addColumn('progress', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('progress_detail', 'text')
+    .addColumn('result', 'text')
+    .addColumn('failure_reason', 'text')
+    .addColumn('created_at', ms, (c) => c.notNull())
+    .addColumn('updated_at', ms, (c) => c.notNull())
+    .addColumn('started_at', ms)
+    .addColumn('finished_at', ms)
+    .execute();
+  await db.schema.createIndex('jobs_task').on('jobs').column('task_id').execute();
+  await db.schema.createIndex('jobs_agent_state').on('jobs').columns(['agent_id', 'state']).execute();
+  await db.schema.createIndex('jobs_state_lease').on('jobs').columns(['state', 'lease_expires_at']).execute();
+  await db.schema.createTable('artifacts')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('job_id', 'text', (c) => c.notNull().references('jobs.id').onDelete('cascade'))
+    .addColumn('task_id', 'text', (c) => c.notNull())
+    .addColumn('project_id', 'text', (c) => c.notNull())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('blob_key', 'text', (c) => c.notNull())
+    .addColumn('size', ms, (c) => c.notNull())
+    .addColumn('sha256', 'text', (c) => c.notNull())
+    .addColumn('content_type', 'text', (c) => c.notNull())
+    .addColumn('created_at', ms, (c) => c.notNull())
+    .addUniqueConstraint('artifacts_job_name', ['job_id', 'name'])
+    .execute();
+  await db.schema.createIndex('artifacts_task').on('artifacts').column('task_id').execute();
+  await db.schema.createTable('quotas')
+    .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('limit_value', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('quotas_pk', ['project_id', 'name'])
+    .execute();
+  await db.schema.createTable('settings')
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .execute();
+}
+
+export async function down(): Promise<void> {
+  throw new Error('Guardpost migrations are forward-only');
+}

@@ -1,0 +1,209 @@
+import { sql, type Kysely } from 'kysely';
+import { afterLeaseExpiry, LEASE_EXPIRED_REASON, type JobView } from '../domain/jobs.js';
+import { ensureWithinQuota, quotaDefinition } from '../domain/quotas.js';
+import { newHexId, newUuid } from '../identity/secrets.js';
+import type { Dialect } from './database.js';
+import type { Database, Job, JobState, Task } from './schema.js';
+
+export interface NewJobSpec {
+  /** The agent that must run it, or null for a server-side worker job. */
+  agentId: string | null;
+  kind: string;
+  payload: unknown;
+  /** >1 only for jobs that are safe to run again after an agent was lost. */
+  maxAttempts?: number;
+}
+
+export interface NewTaskSpec {
+  projectId: string;
+  enterpriseProjectId: string;
+  family: string;
+  kind: string;
+  name: string;
+  params: unknown;
+  createdBy: string;
+  jobs: NewJobSpec[];
+}
+
+export class JobNotLeasedError extends Error {
+  constructor(jobId: string) {
+    super(`job ${jobId} is not running under this agent's lease`);
+  }
+}
+
+export const toJobView = (job: Pick<Job, 'state' | 'progress' | 'failure_reason' | 'cancel_requested_at'>): JobView => ({
+  state: job.state, progress: job.progress, failureReason: job.failure_reason, cancelRequested: job.cancel_requested_at !== null,
+});
+
+/** Tasks and jobs: creation, leases, progress, completion, cancellation, reaping. Works on SQLite and PostgreSQL. */
+export class TaskStore {
+  constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect) {}
+
+  async quotaLimit(projectId: string, name: string): Promise<number> {
+    const row = await this.db.selectFrom('quotas').select('limit_value')
+      .where('project_id', '=', projectId).where('name', '=', name).executeTakeFirst();
+    if (row) return row.limit_value;
+    const definition = quotaDefinition(name);
+    if (!definition) throw new Error(`unknown quota ${name}`);
+    return definition.defaultLimit;
+  }
+
+  async setQuota(projectId: string, name: string, limit: number): Promise<void> {
+    if (!quotaDefinition(name)) throw new Error(`unknown quota ${name}`);
+    await this.db.deleteFrom('quotas').where('project_id', '=', projectId).where('name', '=', name).execute();
+    await this.db.insertInto('quotas').values({ project_id: projectId, name, limit_value: limit }).execute();
+  }
+
+  async activeTaskCount(projectId: string, family?: string): Promise<number> {
+    let q = this.db.selectFrom('tasks')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('project_id', '=', projectId)
+      .where((eb) => eb.exists(eb.selectFrom('jobs').select('jobs.id')
+        .whereRef('jobs.task_id', '=', 'tasks.id').where('jobs.state', 'in', ['queued', 'running'])));
+    if (family) q = q.where('family', '=', family);
+    const row = await q.executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async createTask(spec: NewTaskSpec, now = Date.now()): Promise<{ task: Task; jobs: Job[] }> {
+    const limit = await this.quotaLimit(spec.projectId, 'tasks.active');
+    ensureWithinQuota('tasks.active', limit, await this.activeTaskCount(spec.projectId));
+    const task: Task = {
+      id: newUuid(), project_id: spec.projectId, enterprise_project_id: spec.enterpriseProjectId, family: spec.family,
+      kind: spec.kind, name: spec.name, params: JSON.stringify(spec.params ?? null), created_by: spec.createdBy,
+      created_at: now, updated_at: now, cancel_requested_at: null,
+    };
+    const jobs: Job[] = spec.jobs.map((j) => ({
+      id: newHexId(), task_id: task.id, project_id: spec.projectId, agent_id: j.agentId, kind: j.kind, state: 'queued',
+      payload: JSON.stringify(j.payload ?? null), attempts: 0, max_attempts: Math.max(1, j.maxAttempts ?? 1),
+      lease_owner: null, lease_expires_at: null, cancel_requested_at: null, progress: 0, progress_detail: null,
+      result: null, failure_reason: null, created_at: now, updated_at: now, started_at: null, finished_at: null,
+    }));
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('tasks').values(task).execute();
+      if (jobs.length > 0) await trx.insertInto('jobs').values(jobs).execute();
+    });
+    return { task, jobs };
+  }
+
+  getTask(taskId: string): Promise<Task | undefined> {
+    return this.db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst();
+  }
+
+  jobsOfTask(taskId: string): Promise<Job[]> {
+    return this.db.selectFrom('jobs').selectAll().where('task_id', '=', taskId).orderBy('created_at').orderBy('id').execute();
+  }
+
+  getJob(jobId: string): Promise<Job | undefined> {
+    return this.db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
+  }
+
+  /** Queued jobs for an agent plus running ones it should abort; one indexed query per check-in. */
+  async agentWork(agentId: string, limit = 20): Promise<{ offered: Job[]; cancelJobIds: string[] }> {
+    const rows = await this.db.selectFrom('jobs').selectAll()
+      .where('agent_id', '=', agentId)
+      .where((eb) => eb.or([
+        eb('state', '=', 'queued'),
+        eb.and([eb('state', '=', 'running'), eb('cancel_requested_at', 'is not', null)]),
+      ]))
+      .orderBy('created_at').limit(limit * 2).execute();
+    return {
+      offered: rows.filter((r) => r.state === 'queued').slice(0, limit),
+      cancelJobIds: rows.filter((r) => r.state === 'running').map((r) => r.id),
+    };
+  }
+
+  /** Agent ids (from `candidates`) that have work waiting: used to wake long-polls. */
+  async agentsWithWork(): Promise<Set<string>> {
+    const rows = await this.db.selectFrom('jobs').select('agent_id').distinct()
+      .where('agent_id', 'is not', null)
+      .where((eb) => eb.or([
+        eb('state', '=', 'queued'),
+        eb.and([eb('state', '=', 'running'), eb('cancel_requested_at', 'is not', null)]),
+      ])).execute();
+    return new Set(rows.map((r) => r.agent_id as string));
+  }
+
+  /** Atomically takes a queued job for `owner`; null when someone else took it or it was cancelled. */
+  async claim(jobId: string, owner: string, leaseMs: number, now = Date.now()): Promise<Job | null> {
+    const row = await this.db.updateTable('jobs')
+      .set((eb) => ({ state: 'running', lease_owner: owner, lease_expires_at: now + leaseMs, attempts: eb('attempts', '+', 1),
+        started_at: now, updated_at: now }))
+      .where('id', '=', jobId).where('state', '=', 'queued')
+      .where((eb) => eb.or([eb('agent_id', '=', owner), eb('agent_id', 'is', null)]))
+      .returningAll().executeTakeFirst();
+    return row ?? null;
+  }
+
+  /** Takes the oldest queued server-side job of the given kinds (SKIP LOCKED on PostgreSQL). */
+  async claimNextServerJob(kinds: string[], owner: string, leaseMs: number, now = Date.now()): Promise<Job | null> {
+    if (kinds.length === 0) return null;
+    let pick = this.db.selectFrom('jobs').select('id')
+      .where('agent_id', 'is', null).where('state', '=', 'queued').where('kind', 'in', kinds)
+      .orderBy('created_at').limit(1);
+    if (this.dialect === 'postgres') pick = pick.forUpdate().skipLocked();
+    const row = await this.db.updateTable('jobs')
+      .set((eb) => ({ state: 'running', lease_owner: owner, lease_expires_at: now + leaseMs, attempts: eb('attempts', '+', 1),
+        started_at: now, updated_at: now }))
+      .where('id', '=', (eb) => eb.selectFrom(pick.as('next')).select('next.id'))
+      .where('state', '=', 'queued')
+      .returningAll().executeTakeFirst();
+    return row ?? null;
+  }
+
+  /** Records progress and renews the lease; tells the runner whether the user asked to cancel. */
+  async progress(jobId: string, owner: string, progress: number, detail: unknown, leaseMs: number, now = Date.now()) {
+    const row = await this.db.updateTable('jobs')
+      .set({ progress: Math.max(0, Math.min(100, Math.floor(progress))), progress_detail: detail === undefined ? null : JSON.stringify(detail),
+        lease_expires_at: now + leaseMs, updated_at: now })
+      .where('id', '=', jobId).where('state', '=', 'running').where('lease_owner', '=', owner)
+      .returning(['cancel_requested_at', 'lease_expires_at']).executeTakeFirst();
+    if (!row) throw new JobNotLeasedError(jobId);
+    return { cancelRequested: row.cancel_requested_at !== null, leaseExpiresAt: row.lease_expires_at as number };
+  }
+
+  async finish(jobId: string, owner: string, outcome: Extract<JobState, 'succeeded' | 'failed' | 'cancelled'>,
+    result: unknown, reason: string | null, now = Date.now()): Promise<Job> {
+    const row = await this.db.updateTable('jobs')
+      .set({ state: outcome, result: result === undefined ? null : JSON.stringify(result), failure_reason: reason,
+        progress: outcome === 'succeeded' ? 100 : sql<number>`progress`, lease_expires_at: null, finished_at: now, updated_at: now })
+      .where('id', '=', jobId).where('state', '=', 'running').where('lease_owner', '=', owner)
+      .returningAll().executeTakeFirst();
+    if (!row) throw new JobNotLeasedError(jobId);
+    return row;
+  }
+
+  /** Queued jobs end at once; running ones are flagged and their runner stops them. */
+  async cancelTask(taskId: string, reason = 'cancelled by user', now = Date.now()): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('tasks').set({ cancel_requested_at: now, updated_at: now })
+        .where('id', '=', taskId).where('cancel_requested_at', 'is', null).execute();
+      await trx.updateTable('jobs').set({ state: 'cancelled', failure_reason: reason, finished_at: now, updated_at: now })
+        .where('task_id', '=', taskId).where('state', '=', 'queued').execute();
+      await trx.updateTable('jobs').set({ cancel_requested_at: now, updated_at: now })
+        .where('task_id', '=', taskId).where('state', '=', 'running').where('cancel_requested_at', 'is', null).execute();
+    });
+  }
+
+  async deleteTask(taskId: string): Promise<void> {
+    await this.db.deleteFrom('tasks').where('id', '=', taskId).execute();
+  }
+
+  /**
+   * Jobs whose lease ran out: requeued when another attempt is allowed, otherwise failed (or cancelled
+   * when the user had asked). Idempotent, so every server replica may run it.
+   */
+  async reapExpiredLeases(now = Date.now()): Promise<number> {
+    const expired = await this.db.selectFrom('jobs').select(['id', 'attempts', 'max_attempts', 'cancel_requested_at'])
+      .where('state', '=', 'running').where('lease_expires_at', '<', now).limit(1000).execute();
+    for (const job of expired) {
+      const next = afterLeaseExpiry({ attempts: job.attempts, maxAttempts: job.max_attempts, cancelRequested: job.cancel_requested_at !== null });
+      const update = next === 'queued'
+        ? { state: next, lease_owner: null, lease_expires_at: null, failure_reason: LEASE_EXPIRED_REASON, updated_at: now }
+        : { state: next, lease_expires_at: null, failure_reason: next === 'cancelled' ? 'cancelled by user; the agent was lost before confirming' : LEASE_EXPIRED_REASON, finished_at: now, updated_at: now };
+      await this.db.updateTable('jobs').set(update)
+        .where('id', '=', job.id).where('state', '=', 'running').where('lease_expires_at', '<', now).execute();
+    }
+    return expired.length;
+  }
+}
