@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { QuotaExceededError } from '../domain/quotas.js';
@@ -33,12 +33,22 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyServe
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
     return503OnClosing: true,
+    // Agents check in all the time: per-request access logs only when asked for (GUARDPOST_LOG_LEVEL=debug).
+    logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(ctx.config.logLevel) }),
     forceCloseConnections: true,
     clientErrorHandler: (error, socket) => {
       if (!socket.writable) return;
       const body = JSON.stringify({ error_code: 'APIGW.0201', error_msg: `Malformed HTTP request: ${error.code ?? error.message}` });
       socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
         `X-Request-Id: ${crypto.randomUUID().replace(/-/g, '')}\r\nConnection: close\r\n\r\n${body}`);
+    },
+    // Router-level rejections (undecodable `%zz` in the path, a path parameter over maxParamLength) bypass the
+    // hooks and the error handler; answer them in the gateway shape with a request id like everything else.
+    frameworkErrors: (error, request, reply) => {
+      const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      const message = status === 414 ? 'a path parameter is too long' : 'the request path is not valid percent-encoded UTF-8';
+      void (reply as FastifyReply).status(status).header('X-Request-Id', request.id)
+        .send(errorBody(malformedRequest('gateway', message, status), 'gateway', request.id));
     },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 

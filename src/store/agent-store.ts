@@ -42,7 +42,7 @@ export class AgentStore {
       if (Number(used.numUpdatedRows) !== 1) throw new EnrollmentError('the enrollment token was used concurrently; retry');
       const count = await trx.selectFrom('agents').select((eb) => eb.fn.countAll<number>().as('n'))
         .where('project_id', '=', row.project_id).where('revoked_at', 'is', null).executeTakeFirstOrThrow();
-      ensureWithinQuota('agents', await this.tasks.quotaLimit(row.project_id, 'agents'), Number(count.n));
+      ensureWithinQuota('agents', await this.tasks.quotaLimit(row.project_id, 'agents', trx), Number(count.n));
       const agent: Agent = {
         id: newHexId(32), host_id: newUuid(), project_id: row.project_id, enterprise_project_id: row.enterprise_project_id,
         secret_hash: sha256Hex(secret), ...this.factColumns(facts), facts_digest: digestOf(facts),

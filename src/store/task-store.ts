@@ -39,8 +39,9 @@ export const toJobView = (job: Pick<Job, 'state' | 'progress' | 'failure_reason'
 export class TaskStore {
   constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect) {}
 
-  async quotaLimit(projectId: string, name: string): Promise<number> {
-    const row = await this.db.selectFrom('quotas').select('limit_value')
+  /** `db` lets a caller inside a transaction read on its own connection (SQLite has only one). */
+  async quotaLimit(projectId: string, name: string, db: Kysely<Database> = this.db): Promise<number> {
+    const row = await db.selectFrom('quotas').select('limit_value')
       .where('project_id', '=', projectId).where('name', '=', name).executeTakeFirst();
     if (row) return row.limit_value;
     const definition = quotaDefinition(name);
@@ -106,7 +107,8 @@ export class TaskStore {
         eb('state', '=', 'queued'),
         eb.and([eb('state', '=', 'running'), eb('cancel_requested_at', 'is not', null)]),
       ]))
-      .orderBy('created_at').limit(limit * 2).execute();
+      // 'running' sorts before 'queued' descending: pending cancels are never cut off by a backlog of queued jobs.
+      .orderBy('state', 'desc').orderBy('created_at').limit(limit * 2).execute();
     return {
       offered: rows.filter((r) => r.state === 'queued').slice(0, limit),
       cancelJobIds: rows.filter((r) => r.state === 'running').map((r) => r.id),

@@ -1,0 +1,212 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { HostFacts } from '../domain/host-facts.js';
+import { AgentClient, AgentHttpError, type AgentIdentity, type OfferedJob } from './client.js';
+import { collectFacts } from './facts.js';
+import type { AbortCause, AgentSettings, JobContext, JobHandler, JobOutcome } from './handlers/handler.js';
+import { handlerFor, jobHandlers } from './handlers/index.js';
+
+export interface AgentOptions {
+  server: string;
+  /** Where the agent keeps its identity (`agent.json`, 0600) and job scratch space. */
+  stateDir: string;
+  enrollmentToken?: string | undefined;
+  hostName?: string | undefined;
+  captureInterfaces: string[];
+  /** Seconds a check-in may wait on the server for work (long-poll). */
+  waitSeconds?: number;
+  maxConcurrentJobs?: number;
+  log?: (message: string) => void;
+}
+
+export class AgentRevokedError extends Error {}
+
+interface RunningJob { controller: AbortController; cause: AbortCause | null; done: Promise<void> }
+
+const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
+  const timer = setTimeout(resolve, ms);
+  signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+});
+
+/** Enrolls once, then long-polls for jobs, runs them with their handlers and reports back. */
+export class AgentRuntime {
+  private readonly client: AgentClient;
+  private readonly settings: AgentSettings;
+  private readonly running = new Map<string, RunningJob>();
+  private readonly stopController = new AbortController();
+  private identity: AgentIdentity | null = null;
+  private sentFactsDigest = '';
+  private leaseSeconds = 60;
+  private readonly log: (message: string) => void;
+
+  constructor(private readonly options: AgentOptions) {
+    this.client = new AgentClient(options.server);
+    this.settings = { captureInterfaces: options.captureInterfaces };
+    this.log = options.log ?? ((m) => console.log(`guardpost-agent: ${m}`));
+  }
+
+  get agentId(): string | undefined {
+    return this.identity?.agent_id;
+  }
+
+  private get statePath(): string {
+    return path.join(this.options.stateDir, 'agent.json');
+  }
+
+  private availableHandlers(): JobHandler[] {
+    return jobHandlers.filter((h) => h.available(this.settings));
+  }
+
+  facts(): HostFacts {
+    const kinds = this.availableHandlers().map((h) => h.kind);
+    return collectFacts({
+      jobKinds: kinds, hostName: this.options.hostName,
+      ...(kinds.includes('capture') ? { captureInterfaces: this.settings.captureInterfaces } : {}),
+    });
+  }
+
+  /** Loads the saved identity or enrolls with the enrollment token. */
+  async ensureEnrolled(): Promise<AgentIdentity> {
+    if (fs.existsSync(this.statePath)) {
+      this.identity = JSON.parse(fs.readFileSync(this.statePath, 'utf8')) as AgentIdentity;
+    } else {
+      if (!this.options.enrollmentToken) throw new Error(`no agent identity in ${this.statePath} and no enrollment token given`);
+      this.identity = await this.client.enroll(this.options.enrollmentToken, this.facts());
+      fs.mkdirSync(this.options.stateDir, { recursive: true, mode: 0o700 });
+      const temp = `${this.statePath}.${process.pid}.tmp`;
+      fs.writeFileSync(temp, `${JSON.stringify(this.identity, null, 2)}\n`, { mode: 0o600 });
+      fs.renameSync(temp, this.statePath);
+      this.log(`enrolled as agent ${this.identity.agent_id} (host ${this.identity.host_id})`);
+    }
+    this.client.setIdentity(this.identity);
+    return this.identity;
+  }
+
+  /** Runs until `stop()`; throws AgentRevokedError when the server no longer accepts this agent. */
+  async run(): Promise<void> {
+    await this.ensureEnrolled();
+    const stop = this.stopController.signal;
+    let backoffMs = 500;
+    while (!stop.aborted) {
+      const facts = this.facts();
+      const digest = crypto.createHash('sha256').update(JSON.stringify(facts)).digest('hex');
+      try {
+        const free = (this.options.maxConcurrentJobs ?? 4) - this.running.size;
+        const response = await this.client.checkin(digest === this.sentFactsDigest ? undefined : facts,
+          free > 0 ? (this.options.waitSeconds ?? 20) : 0, stop);
+        this.sentFactsDigest = digest;
+        this.leaseSeconds = response.lease_seconds;
+        backoffMs = 500;
+        for (const id of response.cancel_job_ids) this.abortJob(id, 'user_stop');
+        for (const job of response.jobs.slice(0, Math.max(0, free))) await this.startJob(job);
+        if (free <= 0) await sleep(1000, stop);
+      } catch (error) {
+        if (stop.aborted) break;
+        if (error instanceof AgentHttpError && error.status === 401) {
+          throw new AgentRevokedError(`the server refused this agent's credentials: ${error.message}`);
+        }
+        this.log(`check-in failed (${(error as Error).message}); retrying in ${Math.round(backoffMs / 1000)} s`);
+        await sleep(backoffMs, stop);
+        backoffMs = Math.min(backoffMs * 2, 30_000);
+      }
+    }
+  }
+
+  /** Stops polling, asks running jobs to wind down (cause `agent_shutdown`) and waits for them to report. */
+  async stop(graceMs = 20_000): Promise<void> {
+    this.stopController.abort();
+    for (const id of this.running.keys()) this.abortJob(id, 'agent_shutdown');
+    const all = Promise.allSettled([...this.running.values()].map((j) => j.done));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); })]);
+    clearTimeout(timer);
+  }
+
+  private abortJob(jobId: string, cause: AbortCause): void {
+    const job = this.running.get(jobId);
+    if (!job || job.controller.signal.aborted) return;
+    job.cause = cause;
+    job.controller.abort();
+  }
+
+  private async startJob(offered: OfferedJob): Promise<void> {
+    let claimed: OfferedJob;
+    try {
+      claimed = (await this.client.claim(offered.id)).job;
+    } catch (error) {
+      if (error instanceof AgentHttpError && error.status === 409) return; // taken or cancelled meanwhile
+      throw error;
+    }
+    const controller = new AbortController();
+    const entry: RunningJob = { controller, cause: null, done: Promise.resolve() };
+    this.running.set(claimed.id, entry);
+    entry.done = this.execute(claimed, entry).finally(() => this.running.delete(claimed.id));
+  }
+
+  private async execute(job: OfferedJob, entry: RunningJob): Promise<void> {
+    const handler = handlerFor(job.kind);
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `gp-job-${job.id.slice(0, 8)}-`));
+    let progress = 0;
+    let detail: unknown;
+    let lost = false;
+    const heartbeat = async () => {
+      try {
+        const state = await this.client.progress(job.id, progress, detail);
+        if (state.cancel_requested) this.abortJob(job.id, 'user_stop');
+      } catch (error) {
+        if (error instanceof AgentHttpError && error.status === 409) {
+          lost = true; // the lease is gone (reaped or cancelled): stop working, nothing to report
+          this.abortJob(job.id, 'user_stop');
+        }
+      }
+    };
+    const timer = setInterval(() => void heartbeat(), Math.max(1000, (this.leaseSeconds * 1000) / 3));
+    let lastSent = 0;
+    const ctx: JobContext = {
+      jobId: job.id, taskId: job.task_id, payload: job.payload, signal: entry.controller.signal,
+      abortCause: () => entry.cause, workDir,
+      reportProgress: (value, extra) => {
+        progress = Math.max(0, Math.min(100, Math.floor(value)));
+        detail = extra;
+        if (Date.now() - lastSent >= 1000) {
+          lastSent = Date.now();
+          void heartbeat();
+        }
+      },
+      uploadArtifact: (name, file, contentType) => this.client.uploadFile(job.id, name, file, contentType),
+      log: (message) => this.log(`job ${job.id}: ${message}`),
+    };
+    let outcome: JobOutcome;
+    try {
+      outcome = handler
+        ? await handler.run(ctx, this.settings)
+        : { outcome: 'failed', reason: `this agent cannot run jobs of kind "${job.kind}"` };
+    } catch (error) {
+      outcome = { outcome: 'failed', reason: `the ${job.kind} job failed: ${(error as Error).message}` };
+    } finally {
+      clearInterval(timer);
+    }
+    try {
+      if (!lost) await this.finishWithRetry(job.id, outcome);
+    } finally {
+      fs.rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+
+  private async finishWithRetry(jobId: string, outcome: JobOutcome): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await this.client.finish(jobId, outcome.outcome, outcome.result, outcome.outcome === 'succeeded' ? undefined : outcome.reason);
+        return;
+      } catch (error) {
+        if (error instanceof AgentHttpError && error.status < 500) {
+          this.log(`job ${jobId}: the server did not accept its result: ${error.message}`);
+          return;
+        }
+        await sleep(500 * 2 ** attempt);
+      }
+    }
+  }
+}
