@@ -16,6 +16,15 @@ export interface GuardpostConfig {
   bodyLimitBytes: number;
   checkinMaxWaitSeconds: number;
   logLevel: string;
+  /** Base URL put in download links (`https://guardpost.example.com`); default: the request's own host. */
+  publicUrl: string | undefined;
+  /** Honour X-Forwarded-For for client IPs (download allow-lists) when behind a trusted proxy. */
+  trustProxy: boolean;
+  captureRetentionDays: number;
+  /** Lifetime of a capture download link, in minutes (ListCaptureResult `expires`). */
+  captureLinkMinutes: number;
+  /** `link` (url + captcha + expires) or `file_list` (file_list + request_header.Host). */
+  captureResultMode: 'link' | 'file_list';
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -24,6 +33,18 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): num
   const value = Number(raw);
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
   return value;
+}
+
+function publicUrlFromEnv(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(raw)) throw new Error(`GUARDPOST_PUBLIC_URL must be an http(s) URL, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
+}
+
+function captureResultModeFromEnv(raw: string | undefined): 'link' | 'file_list' {
+  if (raw === undefined || raw === '' || raw === 'link') return 'link';
+  if (raw === 'file_list') return 'file_list';
+  throw new Error(`GUARDPOST_CAPTURE_RESULT_MODE must be "link" or "file_list", got "${raw}"`);
 }
 
 export function parseListen(listen: string): { host: string; port: number } {
@@ -51,6 +72,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GuardpostConfi
     bodyLimitBytes: intFromEnv(env, 'GUARDPOST_BODY_LIMIT_BYTES', 1024 * 1024),
     checkinMaxWaitSeconds: intFromEnv(env, 'GUARDPOST_CHECKIN_MAX_WAIT_SECONDS', 25),
     logLevel: env.GUARDPOST_LOG_LEVEL || 'info',
+    publicUrl: publicUrlFromEnv(env.GUARDPOST_PUBLIC_URL),
+    trustProxy: env.GUARDPOST_TRUST_PROXY === 'true' || env.GUARDPOST_TRUST_PROXY === '1',
+    captureRetentionDays: intFromEnv(env, 'GUARDPOST_CAPTURE_RETENTION_DAYS', 7),
+    captureLinkMinutes: intFromEnv(env, 'GUARDPOST_CAPTURE_LINK_MINUTES', 30),
+    captureResultMode: captureResultModeFromEnv(env.GUARDPOST_CAPTURE_RESULT_MODE),
   };
 }
 

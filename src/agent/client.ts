@@ -78,8 +78,10 @@ export class AgentClient {
   }
 
   async uploadFile(jobId: string, name: string, file: string, contentType: string): Promise<{ artifact_id: string; size: number; sha256: string }> {
+    // The file may still be growing (partial capture snapshots): send exactly the bytes present now.
     const size = fs.statSync(file).size;
+    const stream = size > 0 ? fs.createReadStream(file, { start: 0, end: size - 1 }) : fs.createReadStream(file, { start: 0, end: -1 });
     return this.call('PUT', `/agent/v1/jobs/${jobId}/artifacts/${encodeURIComponent(name)}`, undefined, undefined,
-      { stream: fs.createReadStream(file), contentType, size });
+      { stream, contentType, size });
   }
 }

@@ -1,7 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { agentRoutes } from './agent/routes.js';
+import { captureRoutes } from './cfw/capture.js';
+import { captureDownloadRoutes } from './cfw/capture-download.js';
+import { firewallRoutes } from './cfw/firewalls.js';
 import { hostRoutes } from './hss/hosts.js';
 import { iamRoutes } from './iam/routes.js';
 
 /** Every API family registers its routes here; each plugin owns its schemas and handlers. */
-export const apiPlugins: FastifyPluginAsync[] = [iamRoutes, hostRoutes, agentRoutes];
+export const apiPlugins: FastifyPluginAsync[] = [iamRoutes, hostRoutes, agentRoutes, firewallRoutes, captureRoutes, captureDownloadRoutes];

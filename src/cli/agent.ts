@@ -6,7 +6,8 @@ const HELP = `usage: guardpost agent --server URL [--enroll-token TOKEN] [--stat
 
 Runs the Guardpost agent on this host. The first run enrolls with the token (also read from
 GUARDPOST_ENROLL_TOKEN) and keeps the agent identity in DIR/agent.json (mode 0600); later runs reuse it.
---interfaces lists the interfaces this agent offers for packet capture (empty: no capture capability).`;
+--interfaces lists the interfaces this agent offers for packet capture (empty: no capture capability);
+NETNS/IFACE names an interface inside a network namespace. The first one is the firewall's capture interface.`;
 
 export async function agentCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -30,8 +31,8 @@ export async function agentCommand(args: string[]): Promise<number> {
     return 2;
   }
   const interfaces = (values.interfaces as string).split(',').map((s) => s.trim()).filter(Boolean);
-  if (interfaces.some((name) => !/^[A-Za-z0-9_.:@-]{1,32}$/.test(name))) {
-    console.error('guardpost agent: --interfaces takes a comma-separated list of interface names');
+  if (interfaces.some((name) => !/^(?:[A-Za-z0-9_.-]{1,64}\/)?[A-Za-z0-9_.:@-]{1,32}$/.test(name))) {
+    console.error('guardpost agent: --interfaces takes a comma-separated list of interface names (NETNS/IFACE for one inside a network namespace)');
     return 2;
   }
   const runtime = new AgentRuntime({

@@ -33,14 +33,17 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyServe
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
     return503OnClosing: true,
+    trustProxy: ctx.config.trustProxy,
     // Agents check in all the time: per-request access logs only when asked for (GUARDPOST_LOG_LEVEL=debug).
     logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(ctx.config.logLevel) }),
     forceCloseConnections: true,
     clientErrorHandler: (error, socket) => {
       if (!socket.writable) return;
-      const body = JSON.stringify({ error_code: 'APIGW.0201', error_msg: `Malformed HTTP request: ${error.code ?? error.message}` });
+      // Same shape as every other gateway error: request_id in the body equals the X-Request-Id header.
+      const requestId = crypto.randomUUID().replace(/-/g, '');
+      const body = JSON.stringify({ error_code: 'APIGW.0201', error_msg: `Malformed HTTP request: ${error.code ?? error.message}`, request_id: requestId });
       socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `X-Request-Id: ${crypto.randomUUID().replace(/-/g, '')}\r\nConnection: close\r\n\r\n${body}`);
+        `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`);
     },
     // Router-level rejections (undecodable `%zz` in the path, a path parameter over maxParamLength) bypass the
     // hooks and the error handler; answer them in the gateway shape with a request id like everything else.

@@ -2,6 +2,7 @@ import type { BlobStore } from '../blobs/blob-store.js';
 import type { GuardpostConfig } from '../config.js';
 import type { IdentityService, Principal, RoleGrant } from '../identity/identity-service.js';
 import type { AgentStore } from '../store/agent-store.js';
+import type { CaptureStore } from '../store/capture-store.js';
 import type { Store } from '../store/database.js';
 import type { TaskStore } from '../store/task-store.js';
 import type { ApiFamily } from './errors.js';
@@ -16,6 +17,7 @@ export interface AppContext {
   tasks: TaskStore;
   agents: AgentStore;
   notifier: WorkNotifier;
+  captures: CaptureStore;
 }
 
 export type RouteAuth = 'huawei' | 'agent' | 'none';

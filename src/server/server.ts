@@ -5,6 +5,7 @@ import { endpointOf, type GuardpostConfig } from '../config.js';
 import { bootstrap, checkMasterKey, loadMasterKey, type Credentials } from '../identity/bootstrap.js';
 import { IdentityService } from '../identity/identity-service.js';
 import { AgentStore } from '../store/agent-store.js';
+import { CaptureStore } from '../store/capture-store.js';
 import { migrateToLatest, openStore } from '../store/database.js';
 import { TaskStore } from '../store/task-store.js';
 import { startWorkers } from '../workers/index.js';
@@ -32,7 +33,9 @@ export async function startServer(config: GuardpostConfig, options: { logger?: b
     const tasks = new TaskStore(store.db, store.dialect);
     const agents = new AgentStore(store.db, tasks);
     const notifier = new WorkNotifier(tasks);
-    const ctx: AppContext = { config, store, blobs: new FsBlobStore(config.blobDir), identity, tasks, agents, notifier };
+    const blobs = new FsBlobStore(config.blobDir);
+    const captures = new CaptureStore(store.db, store.dialect, blobs);
+    const ctx: AppContext = { config, store, blobs, identity, tasks, agents, notifier, captures };
     const app = await buildApp(ctx, { logger: options.logger ?? false });
     await app.listen({ host: config.listenHost, port: config.listenPort });
     const port = (app.server.address() as AddressInfo).port;

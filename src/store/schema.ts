@@ -71,6 +71,17 @@ export interface QuotasTable { project_id: string; name: string; limit_value: nu
 
 export interface SettingsTable { key: string; value: string }
 
+export interface CaptureTasksTable {
+  task_id: string; project_id: string; fw_instance_id: string; agent_id: string; name: string;
+  retention_until: number; deleted_at: number | null; files_purged_at: number | null;
+}
+
+export interface CaptureLinksTable {
+  id: string; task_id: string; project_id: string; code_hash: string;
+  /** JSON array of client IPs allowed to download; empty = any. */
+  allowed_ips: string; expires_at: number; failed_attempts: number; locked_at: number | null; created_at: number;
+}
+
 export interface Database {
   domains: DomainsTable;
   users: UsersTable;
@@ -86,6 +97,8 @@ export interface Database {
   artifacts: ArtifactsTable;
   quotas: QuotasTable;
   settings: SettingsTable;
+  capture_tasks: CaptureTasksTable;
+  capture_links: CaptureLinksTable;
 }
 
 export type Agent = Selectable<AgentsTable>;

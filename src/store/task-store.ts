@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { afterLeaseExpiry, LEASE_EXPIRED_REASON, type JobView } from '../domain/jobs.js';
 import { ensureWithinQuota, quotaDefinition } from '../domain/quotas.js';
 import { newHexId, newUuid } from '../identity/secrets.js';
@@ -23,6 +23,12 @@ export interface NewTaskSpec {
   params: unknown;
   createdBy: string;
   jobs: NewJobSpec[];
+}
+
+/** Family-specific work done atomically with the task insert: checks (with row locks) before, extra rows after. */
+export interface TaskTransactionHooks {
+  before?: (trx: Transaction<Database>) => Promise<void>;
+  after?: (trx: Transaction<Database>, task: Task, jobs: Job[]) => Promise<void>;
 }
 
 export class JobNotLeasedError extends Error {
@@ -66,7 +72,7 @@ export class TaskStore {
     return Number(row.n);
   }
 
-  async createTask(spec: NewTaskSpec, now = Date.now()): Promise<{ task: Task; jobs: Job[] }> {
+  async createTask(spec: NewTaskSpec, now = Date.now(), hooks: TaskTransactionHooks = {}): Promise<{ task: Task; jobs: Job[] }> {
     const limit = await this.quotaLimit(spec.projectId, 'tasks.active');
     ensureWithinQuota('tasks.active', limit, await this.activeTaskCount(spec.projectId));
     const task: Task = {
@@ -81,8 +87,10 @@ export class TaskStore {
       result: null, failure_reason: null, created_at: now, updated_at: now, started_at: null, finished_at: null,
     }));
     await this.db.transaction().execute(async (trx) => {
+      await hooks.before?.(trx);
       await trx.insertInto('tasks').values(task).execute();
       if (jobs.length > 0) await trx.insertInto('jobs').values(jobs).execute();
+      await hooks.after?.(trx, task, jobs);
     });
     return { task, jobs };
   }

@@ -1,7 +1,8 @@
+import { captureHandler } from './capture.js';
 import type { JobHandler } from './handler.js';
 
 /** Every job kind the agent can run. Adding a kind is adding a file and a line here. */
-export const jobHandlers: JobHandler[] = [];
+export const jobHandlers: JobHandler[] = [captureHandler];
 
 export function handlerFor(kind: string): JobHandler | undefined {
   return jobHandlers.find((h) => h.kind === kind);

@@ -61,7 +61,8 @@ export const DEFAULT_EP = '0';
  * Returns null for "every enterprise project" so callers can skip the filter.
  */
 export function enterpriseScope(grant: RoleGrant, requested: string | undefined, family: ApiFamily): string[] | null {
-  const value = requested === undefined || requested === '' ? DEFAULT_EP : requested;
+  // CFW's own examples send `default` for the default enterprise project.
+  const value = requested === undefined || requested === '' || requested === 'default' ? DEFAULT_EP : requested;
   if (value === ALL_GRANTED_EPS) return grant.enterpriseProjectIds;
   if (grant.enterpriseProjectIds !== null && !grant.enterpriseProjectIds.includes(value)) {
     throw forbidden(family === 'hss' ? 'hss' : 'gateway', `no permission on enterprise project ${value}`);

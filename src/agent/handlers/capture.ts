@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { CAPTURE_PCAP_ARTIFACT, type CaptureJobResult } from '../../domain/capture.js';
+import { validateCaptureRule, type CaptureRule } from '../../engines/capture/rule.js';
+import { detectCaptureTool, runCapture } from '../../engines/capture/runner.js';
+import type { AgentSettings, JobContext, JobHandler, JobOutcome } from './handler.js';
+
+/** Runs a CFW capture job with the capture engine and uploads the pcap. */
+
+interface CapturePayload {
+  interface: string;
+  rule: CaptureRule;
+  max_packets: number;
+  duration_seconds: number;
+  task_name: string;
+}
+
+/** Partial pcaps are uploaded while the capture runs so a killed agent still leaves a readable file. */
+const SNAPSHOT_EVERY_MS = 5000;
+const SNAPSHOT_MAX_BYTES = 64 * 1024 * 1024;
+const MAX_PCAP_BYTES = 2 * 1024 * 1024 * 1024;
+
+function parsePayload(raw: unknown): CapturePayload {
+  const p = raw as Partial<CapturePayload> | null;
+  if (!p || typeof p.interface !== 'string' || !p.rule || !Number.isInteger(p.max_packets) || !Number.isInteger(p.duration_seconds)) {
+    throw new Error('malformed capture job payload');
+  }
+  return p as CapturePayload;
+}
+
+/** `NS/IFACE` captures on IFACE inside network namespace NS; a plain name is in the agent's own namespace. */
+export function splitInterface(spec: string): { netns?: string; iface: string } {
+  const slash = spec.indexOf('/');
+  return slash < 0 ? { iface: spec } : { netns: spec.slice(0, slash), iface: spec.slice(slash + 1) };
+}
+
+export const captureHandler: JobHandler = {
+  kind: 'capture',
+
+  available(settings: AgentSettings): boolean {
+    return settings.captureInterfaces.length > 0 && detectCaptureTool() !== null;
+  },
+
+  async run(ctx: JobContext, settings: AgentSettings): Promise<JobOutcome> {
+    const payload = parsePayload(ctx.payload);
+    if (!settings.captureInterfaces.includes(payload.interface)) {
+      return { outcome: 'failed', reason: `interface ${payload.interface} is not offered by this agent (${settings.captureInterfaces.join(', ')})` };
+    }
+    const problems = validateCaptureRule(payload.rule);
+    if (problems.length > 0) return { outcome: 'failed', reason: `invalid capture rule: ${problems.join('; ')}` };
+
+    const file = path.join(ctx.workDir, CAPTURE_PCAP_ARTIFACT);
+    const { netns, iface } = splitInterface(payload.interface);
+    let uploading: Promise<unknown> = Promise.resolve();
+    let uploadedSize = 0;
+    let lastSnapshot = 0;
+    const snapshot = () => {
+      const size = fs.existsSync(file) ? fs.statSync(file).size : 0;
+      if (size === 0 || size === uploadedSize || size > SNAPSHOT_MAX_BYTES) return;
+      lastSnapshot = Date.now();
+      uploading = uploading.then(() => ctx.uploadArtifact(CAPTURE_PCAP_ARTIFACT, file, 'application/vnd.tcpdump.pcap'))
+        .then(() => { uploadedSize = size; })
+        .catch((error: Error) => ctx.log(`partial pcap upload failed: ${error.message}`));
+    };
+
+    const result = await runCapture({
+      interface: iface, ...(netns ? { netns } : {}), rule: payload.rule, maxPackets: payload.max_packets,
+      durationSeconds: payload.duration_seconds, outputFile: file, signal: ctx.signal, maxFileBytes: MAX_PCAP_BYTES,
+      abortReason: () => ctx.abortCause() ?? 'user_stop',
+      onProgress: (p) => {
+        const byTime = (p.elapsedMs / (payload.duration_seconds * 1000)) * 100;
+        const byPackets = (p.packets / payload.max_packets) * 100;
+        ctx.reportProgress(Math.min(99, Math.max(byTime, byPackets)), { packets: p.packets, bytes: p.bytes });
+        if (Date.now() - lastSnapshot >= SNAPSHOT_EVERY_MS) snapshot();
+      },
+    });
+    await uploading;
+
+    const jobResult: CaptureJobResult = {
+      stop_reason: result.stopReason, packets: result.packets, bytes: result.bytes, file_bytes: result.fileBytes,
+      started_at: result.startedAt, ended_at: result.endedAt, first_packet_at: result.firstPacketAt, tool: result.tool,
+      ...(result.kernelDrops !== undefined ? { kernel_drops: result.kernelDrops } : {}),
+      ...(result.truncated ? { truncated: true } : {}),
+      ...(result.detail ? { detail: result.detail.slice(0, 1500) } : {}),
+    };
+    if (fs.existsSync(file) && fs.statSync(file).size > 0) {
+      try {
+        await ctx.uploadArtifact(CAPTURE_PCAP_ARTIFACT, file, 'application/vnd.tcpdump.pcap');
+      } catch (error) {
+        return { outcome: 'failed', reason: `the pcap could not be uploaded: ${(error as Error).message}`, result: { ...jobResult, stop_reason: 'write_error' } };
+      }
+    }
+    if (result.stopReason === 'tool_error' || result.stopReason === 'write_error') {
+      return { outcome: 'failed', reason: `capture ${result.stopReason.replace('_', ' ')}: ${result.detail ?? 'no detail'}`.slice(0, 2000), result: jobResult };
+    }
+    return { outcome: 'succeeded', result: jobResult };
+  },
+};

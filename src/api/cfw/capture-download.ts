@@ -1,0 +1,63 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { CAPTURE_PCAP_ARTIFACT, MAX_WRONG_CODES } from '../../domain/capture.js';
+import { safeEqual, sha256Hex } from '../../identity/secrets.js';
+
+import { downloadFileName } from './capture.js';
+
+/**
+ * The download behind ListCaptureResult's `url`: no IAM credentials, only the access code (`?code=` or
+ * `X-Access-Code`), within the link's lifetime, from an allowed client IP. Wrong codes count toward a lock.
+ */
+
+const LinkParams = Type.Object({ link_id: Type.String({ pattern: '^[0-9a-f]{32}$' }) });
+const LinkQuery = Type.Object({ code: Type.Optional(Type.String({ maxLength: 128 })) });
+
+function refuse(reply: FastifyReply, status: number, code: string, message: string) {
+  return reply.status(status).send({ error_code: code, error_msg: message });
+}
+
+export const captureDownloadRoutes: FastifyPluginAsync = async (app) => {
+  const { captures, blobs } = app.ctx;
+
+  app.get('/capture-downloads/:link_id', {
+    config: { auth: 'none', family: 'cfw' },
+    schema: {
+      summary: 'Download a capture result (pcap) with its access code',
+      params: LinkParams, querystring: LinkQuery,
+      headers: Type.Object({ 'x-access-code': Type.Optional(Type.String({ maxLength: 128 })) }),
+    },
+  }, async (request, reply) => {
+    const { link_id: linkId } = request.params as Static<typeof LinkParams>;
+    const code = (request.query as Static<typeof LinkQuery>).code ?? (request.headers['x-access-code'] as string | undefined);
+    const link = await captures.getLink(linkId);
+    if (!link) return refuse(reply, 404, 'CFW.00200005', 'This download link does not exist or its task was deleted.');
+    const now = Date.now();
+    if (link.locked_at !== null) return refuse(reply, 423, 'GP.CAPTURE.0423', 'This download link is locked after too many wrong access codes; request a new one with ListCaptureResult.');
+    if (link.expires_at <= now) return refuse(reply, 410, 'GP.CAPTURE.0410', 'This download link has expired; request a new one with ListCaptureResult.');
+    const allowed = JSON.parse(link.allowed_ips) as string[];
+    const clientIp = request.ip.replace(/^::ffff:/, '');
+    if (allowed.length > 0 && !allowed.includes(clientIp)) {
+      return refuse(reply, 403, 'GP.CAPTURE.0403', `Downloads of this result are restricted to other client addresses (yours: ${clientIp}).`);
+    }
+    if (!code) return refuse(reply, 401, 'GP.CAPTURE.0401', 'The access code is required: add ?code=<access code> or the X-Access-Code header.');
+    if (!safeEqual(sha256Hex(`${link.id}:${code}`), link.code_hash)) {
+      const attempts = await captures.recordWrongCode(link.id, MAX_WRONG_CODES, now);
+      const left = Math.max(0, MAX_WRONG_CODES - attempts);
+      return refuse(reply, 401, 'GP.CAPTURE.0401', left > 0 ? `Wrong access code; ${left} attempt(s) left before the link locks.` : 'Wrong access code; the link is now locked.');
+    }
+    const capture = await captures.captureOfTask(link.task_id);
+    if (!capture || capture.deleted_at !== null) return refuse(reply, 404, 'CFW.00200005', 'The capture task of this link was deleted.');
+    if (capture.files_purged_at !== null || capture.retention_until <= now) return refuse(reply, 410, 'GP.CAPTURE.0410', 'The capture files have expired.');
+    const artifact = (await captures.artifacts(link.task_id)).find((a) => a.name === CAPTURE_PCAP_ARTIFACT);
+    const stream = artifact ? await blobs.get(artifact.blob_key) : null;
+    if (!artifact || !stream) return refuse(reply, 404, 'CFW.00200005', 'The capture file is no longer available.');
+    return reply
+      .header('Content-Type', 'application/vnd.tcpdump.pcap')
+      .header('Content-Length', String(artifact.size))
+      .header('Content-Disposition', `attachment; filename="${downloadFileName(capture.name, 'pcap')}"`)
+      .header('X-Content-SHA256', artifact.sha256)
+      .header('Cache-Control', 'no-store')
+      .send(stream);
+  });
+};

@@ -1,0 +1,57 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { agentStatus } from '../../domain/host-facts.js';
+import { captureInterfacesOf } from '../../store/capture-store.js';
+import { EnterpriseProjectId, enterpriseFilter, huaweiRoute, ProjectParams } from '../common.js';
+import { FwInstanceId } from './schemas.js';
+
+/**
+ * CFW ListFirewallDetail (`GET /v1/{project_id}/firewall/exist`): every enrolled agent with the capture
+ * capability is a firewall instance; its fw_instance_id is the agent's stable host_id.
+ */
+
+const Query = Type.Object({
+  offset: Type.Integer({ minimum: 0, maximum: 2_000_000 }),
+  limit: Type.Integer({ minimum: 1, maximum: 1024 }),
+  service_type: Type.Integer({ enum: [0, 1], description: '0 north-south, 1 east-west (both list the same sensors)' }),
+  enterprise_project_id: Type.Optional(EnterpriseProjectId),
+  fw_instance_id: Type.Optional(FwInstanceId),
+});
+
+const FirewallRecord = Type.Object({
+  fw_instance_id: Type.String(), name: Type.String(), fw_instance_name: Type.String(), ha_type: Type.Integer(),
+  charge_mode: Type.Integer(), service_type: Type.Integer(), engine_type: Type.Integer(), status: Type.Integer(),
+  is_old_firewall_instance: Type.Boolean(), support_ipv6: Type.Boolean(), feature_toggle: Type.Record(Type.String(), Type.Boolean()),
+  enterprise_project_id: Type.String(), resource_id: Type.String(), support_url_filtering: Type.Boolean(),
+  protect_objects: Type.Array(Type.Unknown()), resources: Type.Array(Type.Unknown()),
+  agent_id: Type.String({ description: 'Guardpost extra' }), agent_status: Type.String({ description: 'Guardpost extra: online/offline' }),
+  capture_interfaces: Type.Array(Type.String(), { description: 'Guardpost extra: the first one is used for captures' }),
+});
+
+export const firewallRoutes: FastifyPluginAsync = async (app) => {
+  const { captures, config } = app.ctx;
+
+  app.get('/v1/:project_id/firewall/exist', {
+    config: huaweiRoute('cfw'),
+    schema: {
+      summary: 'CFW ListFirewallDetail: the capture sensors (agents with the capture capability)',
+      params: ProjectParams, querystring: Query,
+      response: { 200: Type.Object({ data: Type.Object({ limit: Type.Integer(), offset: Type.Integer(), total: Type.Integer(), records: Type.Array(FirewallRecord) }) }) },
+    },
+  }, async (request) => {
+    const { project_id: projectId } = request.params as Static<typeof ProjectParams>;
+    const query = request.query as Static<typeof Query>;
+    let all = await captures.firewalls(projectId, enterpriseFilter(request, query.enterprise_project_id, 'cfw'));
+    if (query.fw_instance_id) all = all.filter((a) => a.host_id === query.fw_instance_id);
+    const now = Date.now();
+    const records = all.slice(query.offset, query.offset + query.limit).map((a) => ({
+      fw_instance_id: a.host_id, name: a.host_name, fw_instance_name: a.host_name, ha_type: 0, charge_mode: 1,
+      service_type: query.service_type, engine_type: 1, status: 2, is_old_firewall_instance: false, support_ipv6: true,
+      feature_toggle: { capture: true }, enterprise_project_id: a.enterprise_project_id, resource_id: a.host_id,
+      support_url_filtering: false, protect_objects: [], resources: [],
+      agent_id: a.id, agent_status: agentStatus(a.last_seen_at, config.agentOfflineSeconds * 1000, now),
+      capture_interfaces: captureInterfacesOf(a),
+    }));
+    return { data: { limit: query.limit, offset: query.offset, total: all.length, records } };
+  });
+};

@@ -1,0 +1,190 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { BlobStore } from '../blobs/blob-store.js';
+import type { CaptureJobResult, CaptureJobView } from '../domain/capture.js';
+import { toJobView } from './task-store.js';
+import type { Agent, Database, Job, Task } from './schema.js';
+import type { Dialect } from './database.js';
+
+export interface CaptureRecord {
+  task: Task;
+  capture: Database['capture_tasks'];
+  job: Job;
+  jobView: CaptureJobView;
+}
+
+function parseResult(job: Job): Partial<CaptureJobResult> | null {
+  if (!job.result) return null;
+  try {
+    return JSON.parse(job.result) as Partial<CaptureJobResult>;
+  } catch {
+    return null;
+  }
+}
+
+/** SQL for CFW capture tasks and their download links; the task/job core lives in TaskStore. */
+export class CaptureStore {
+  constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect, private readonly blobs: BlobStore) {}
+
+  /** Capture-capable, non-revoked agents of a project: CFW firewall instances (fw_instance_id = host_id). */
+  async firewalls(projectId: string, eps: string[] | null): Promise<Agent[]> {
+    let q = this.db.selectFrom('agents').selectAll().where('project_id', '=', projectId).where('revoked_at', 'is', null);
+    if (eps !== null) q = q.where('enterprise_project_id', 'in', eps.length > 0 ? eps : ['\u0000']);
+    const rows = await q.orderBy('enrolled_at').orderBy('id').execute();
+    return rows.filter((a) => isCaptureCapable(a));
+  }
+
+  async firewall(projectId: string, fwInstanceId: string, eps: string[] | null): Promise<Agent | undefined> {
+    let q = this.db.selectFrom('agents').selectAll().where('project_id', '=', projectId).where('host_id', '=', fwInstanceId)
+      .where('revoked_at', 'is', null);
+    if (eps !== null) q = q.where('enterprise_project_id', 'in', eps.length > 0 ? eps : ['\u0000']);
+    const agent = await q.executeTakeFirst();
+    return agent && isCaptureCapable(agent) ? agent : undefined;
+  }
+
+  /** Locks the firewall's agent row for the rest of the transaction (PostgreSQL), so quota checks cannot race. */
+  async lockFirewall(trx: Transaction<Database>, agentId: string): Promise<void> {
+    let q = trx.selectFrom('agents').select('id').where('id', '=', agentId);
+    if (this.dialect === 'postgres') q = q.forUpdate();
+    await q.execute();
+  }
+
+  async countSince(trx: Transaction<Database>, fwInstanceId: string, since: number): Promise<number> {
+    const row = await trx.selectFrom('capture_tasks').innerJoin('tasks', 'tasks.id', 'capture_tasks.task_id')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('capture_tasks.fw_instance_id', '=', fwInstanceId).where('tasks.created_at', '>=', since).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async countActive(trx: Transaction<Database>, fwInstanceId: string): Promise<number> {
+    const row = await trx.selectFrom('capture_tasks').innerJoin('jobs', 'jobs.task_id', 'capture_tasks.task_id')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('capture_tasks.fw_instance_id', '=', fwInstanceId).where('jobs.state', 'in', ['queued', 'running'])
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async nameTaken(trx: Transaction<Database>, fwInstanceId: string, name: string): Promise<boolean> {
+    const row = await trx.selectFrom('capture_tasks').select('task_id').where('fw_instance_id', '=', fwInstanceId)
+      .where('name', '=', name).where('deleted_at', 'is', null).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async list(projectId: string, fwInstanceId: string, limit: number, offset: number): Promise<{ total: number; records: CaptureRecord[] }> {
+    const base = this.db.selectFrom('capture_tasks').where('capture_tasks.project_id', '=', projectId)
+      .where('capture_tasks.fw_instance_id', '=', fwInstanceId).where('capture_tasks.deleted_at', 'is', null);
+    const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const captures = await base.selectAll('capture_tasks').innerJoin('tasks', 'tasks.id', 'capture_tasks.task_id')
+      .orderBy('tasks.created_at', 'desc').orderBy('tasks.id').limit(limit).offset(offset).execute();
+    return { total: Number(total.n), records: await this.hydrate(captures) };
+  }
+
+  async get(projectId: string, fwInstanceId: string, taskId: string): Promise<CaptureRecord | undefined> {
+    const capture = await this.db.selectFrom('capture_tasks').selectAll().where('task_id', '=', taskId)
+      .where('project_id', '=', projectId).where('fw_instance_id', '=', fwInstanceId).where('deleted_at', 'is', null).executeTakeFirst();
+    if (!capture) return undefined;
+    return (await this.hydrate([capture]))[0];
+  }
+
+  private async hydrate(captures: Array<Database['capture_tasks']>): Promise<CaptureRecord[]> {
+    if (captures.length === 0) return [];
+    const ids = captures.map((c) => c.task_id);
+    const [tasks, jobs] = await Promise.all([
+      this.db.selectFrom('tasks').selectAll().where('id', 'in', ids).execute(),
+      this.db.selectFrom('jobs').selectAll().where('task_id', 'in', ids).execute(),
+    ]);
+    const records: CaptureRecord[] = [];
+    for (const capture of captures) {
+      const task = tasks.find((t) => t.id === capture.task_id);
+      const job = jobs.find((j) => j.task_id === capture.task_id);
+      if (!task || !job) continue;
+      records.push({ task, capture, job, jobView: { ...toJobView(job), result: parseResult(job) } });
+    }
+    return records;
+  }
+
+  async artifacts(taskId: string) {
+    return this.db.selectFrom('artifacts').selectAll().where('task_id', '=', taskId).orderBy('name').execute();
+  }
+
+  async markDeleted(taskIds: string[], now = Date.now()): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('capture_tasks').set({ deleted_at: now }).where('task_id', 'in', taskIds).where('deleted_at', 'is', null).execute();
+      await trx.deleteFrom('capture_links').where('task_id', 'in', taskIds).execute();
+    });
+    await this.purgeFiles(taskIds);
+  }
+
+  /** Deletes the pcaps of these tasks (rows first, so a half-done purge never leaves a row pointing at nothing). */
+  async purgeFiles(taskIds: string[], now = Date.now()): Promise<number> {
+    if (taskIds.length === 0) return 0;
+    const artifacts = await this.db.selectFrom('artifacts').select(['id', 'blob_key']).where('task_id', 'in', taskIds).execute();
+    if (artifacts.length > 0) await this.db.deleteFrom('artifacts').where('id', 'in', artifacts.map((a) => a.id)).execute();
+    for (const artifact of artifacts) await this.blobs.delete(artifact.blob_key);
+    await this.db.updateTable('capture_tasks').set({ files_purged_at: now }).where('task_id', 'in', taskIds).where('files_purged_at', 'is', null).execute();
+    return artifacts.length;
+  }
+
+  /**
+   * Retention and deletion, idempotent so every replica may run it: pcaps past retention are removed;
+   * deleted tasks lose late-arriving pcaps and disappear once their job has ended; stale links go.
+   */
+  async sweep(now = Date.now()): Promise<void> {
+    const expired = await this.db.selectFrom('capture_tasks').innerJoin('jobs', 'jobs.task_id', 'capture_tasks.task_id')
+      .select('capture_tasks.task_id').where('capture_tasks.retention_until', '<=', now).where('capture_tasks.files_purged_at', 'is', null)
+      .where('jobs.state', 'not in', ['queued', 'running']).limit(500).execute();
+    await this.purgeFiles(expired.map((r) => r.task_id), now);
+
+    const deleted = await this.db.selectFrom('capture_tasks').select('task_id').where('deleted_at', 'is not', null).limit(500).execute();
+    const deletedIds = deleted.map((r) => r.task_id);
+    if (deletedIds.length > 0) {
+      const late = await this.db.selectFrom('artifacts').select('task_id').where('task_id', 'in', deletedIds).execute();
+      await this.purgeFiles([...new Set(late.map((r) => r.task_id))], now);
+      const finished = await this.db.selectFrom('jobs').select('task_id').distinct().where('task_id', 'in', deletedIds)
+        .where('state', 'not in', ['queued', 'running']).execute();
+      const stillActive = new Set((await this.db.selectFrom('jobs').select('task_id').where('task_id', 'in', deletedIds)
+        .where('state', 'in', ['queued', 'running']).execute()).map((r) => r.task_id));
+      const removable = finished.map((r) => r.task_id).filter((id) => !stillActive.has(id));
+      if (removable.length > 0) await this.db.deleteFrom('tasks').where('id', 'in', removable).execute();
+    }
+    await this.db.deleteFrom('capture_links').where('expires_at', '<', now - 86_400_000).execute();
+  }
+
+  createLink(link: Database['capture_links']): Promise<unknown> {
+    return this.db.insertInto('capture_links').values(link).execute();
+  }
+
+  getLink(id: string) {
+    return this.db.selectFrom('capture_links').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Counts a wrong code atomically; locks the link when `maxWrong` is reached. Returns the new count. */
+  async recordWrongCode(id: string, maxWrong: number, now = Date.now()): Promise<number> {
+    const row = await this.db.updateTable('capture_links').set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1) }))
+      .where('id', '=', id).returning('failed_attempts').executeTakeFirst();
+    const count = row?.failed_attempts ?? maxWrong;
+    if (count >= maxWrong) await this.db.updateTable('capture_links').set({ locked_at: now }).where('id', '=', id).where('locked_at', 'is', null).execute();
+    return count;
+  }
+
+  captureOfTask(taskId: string) {
+    return this.db.selectFrom('capture_tasks').selectAll().where('task_id', '=', taskId).executeTakeFirst();
+  }
+}
+
+export function captureInterfacesOf(agent: Pick<Agent, 'capabilities'>): string[] {
+  try {
+    const caps = JSON.parse(agent.capabilities) as { capture_interfaces?: unknown; job_kinds?: unknown };
+    return Array.isArray(caps.capture_interfaces) ? caps.capture_interfaces.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+export function isCaptureCapable(agent: Pick<Agent, 'capabilities'>): boolean {
+  try {
+    const caps = JSON.parse(agent.capabilities) as { job_kinds?: unknown };
+    return Array.isArray(caps.job_kinds) && caps.job_kinds.includes('capture') && captureInterfacesOf(agent).length > 0;
+  } catch {
+    return false;
+  }
+}
