@@ -1,5 +1,6 @@
 import { adminCommand } from './admin.js';
 import { agentCommand } from './agent.js';
+import { captureCommand } from './capture.js';
 import { serveCommand, startCommand } from './server-commands.js';
 
 type Command = (args: string[]) => Promise<number | void>;
@@ -8,6 +9,7 @@ const commands: Record<string, { run: Command; summary: string }> = {
   start: { run: startCommand, summary: 'all-in-one: server + local agent, SQLite and blobs under $GUARDPOST_HOME' },
   serve: { run: serveCommand, summary: 'the server only (stateless; point several at one PostgreSQL database)' },
   agent: { run: agentCommand, summary: 'the agent only: --server URL --enroll-token TOKEN (first run)' },
+  capture: { run: captureCommand, summary: 'CFW packet capture from a terminal: firewalls, create, list, stop, delete, download' },
   admin: { run: adminCommand, summary: 'users, projects, enterprise projects, access keys, roles, enrollment tokens, agents, quotas' },
 };
 
