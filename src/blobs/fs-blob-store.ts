@@ -8,8 +8,11 @@ import { assertValidBlobKey, BlobTooLargeError, type BlobInfo, type BlobStore } 
 
 /**
  * Blobs as files under one directory. Writes go to a temporary file that is fsynced and renamed
- * into place; the SHA-256 is computed while streaming and kept beside the blob in `<name>.sha256`.
+ * into place; the SHA-256 is computed while streaming and kept beside the blob in `.<name>.sha256`
+ * (a leading dot, so no valid key can name it).
  */
+const sidecarOf = (file: string): string => path.join(path.dirname(file), `.${path.basename(file)}.sha256`);
+
 export class FsBlobStore implements BlobStore {
   constructor(private readonly root: string) {
     fs.mkdirSync(root, { recursive: true });
@@ -35,18 +38,18 @@ export class FsBlobStore implements BlobStore {
         callback(null, chunk);
       },
     });
-    const handle = await fsp.open(temp, 'wx', 0o600);
+    // The stream owns the descriptor: `flush` fsyncs it before the close the pipeline waits for. (A FileHandle
+    // stream with autoClose: false keeps a reference that makes handle.close() wait forever.)
+    const out = fs.createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true });
     try {
-      await pipeline(body, meter, handle.createWriteStream({ autoClose: false }));
-      await handle.sync();
+      await pipeline(body, meter, out);
     } catch (error) {
-      await handle.close().catch(() => undefined);
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
       await fsp.rm(temp, { force: true });
       throw error;
     }
-    await handle.close();
     const sha256 = hash.digest('hex');
-    await fsp.writeFile(`${target}.sha256`, `${sha256} ${size}\n`, { mode: 0o600 });
+    await fsp.writeFile(sidecarOf(target), `${sha256} ${size}\n`, { mode: 0o600 });
     await fsp.rename(temp, target);
     return { key, size, sha256 };
   }
@@ -65,7 +68,7 @@ export class FsBlobStore implements BlobStore {
   async stat(key: string): Promise<BlobInfo | null> {
     const file = this.pathOf(key);
     try {
-      const [stats, sidecar] = await Promise.all([fsp.stat(file), fsp.readFile(`${file}.sha256`, 'utf8')]);
+      const [stats, sidecar] = await Promise.all([fsp.stat(file), fsp.readFile(sidecarOf(file), 'utf8')]);
       const sha256 = sidecar.split(' ')[0] ?? '';
       return { key, size: stats.size, sha256 };
     } catch (error) {
@@ -80,7 +83,7 @@ export class FsBlobStore implements BlobStore {
       if (error.code === 'ENOENT') return false;
       throw error;
     });
-    await fsp.rm(`${file}.sha256`, { force: true });
+    await fsp.rm(sidecarOf(file), { force: true });
     return existed;
   }
 }

@@ -20,9 +20,14 @@ export const HostFactsSchema = Type.Object({
 
 export type HostFacts = Static<typeof HostFactsSchema>;
 
-/** Stable digest so unchanged facts cost no write. */
+/**
+ * Stable digest so unchanged facts cost no write. Keys are sorted at every level (an array replacer would
+ * instead act as an allow-list for nested objects and drop everything inside `capabilities`).
+ */
 export function factsDigest(facts: HostFacts): string {
-  return JSON.stringify(facts, Object.keys(facts).sort());
+  return JSON.stringify(facts, (_key, value: unknown) => (value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    : value));
 }
 
 export type AgentStatus = 'online' | 'offline';

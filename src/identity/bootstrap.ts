@@ -30,11 +30,14 @@ export function loadMasterKey(home: string, fromEnv: string | undefined): Secret
 
 /** Refuses to start with a master key other than the one that sealed the stored secrets. */
 export async function checkMasterKey(store: Store, box: SecretBox): Promise<void> {
-  const row = await store.db.selectFrom('settings').select('value').where('key', '=', KEY_CHECK).executeTakeFirst();
+  const read = () => store.db.selectFrom('settings').select('value').where('key', '=', KEY_CHECK).executeTakeFirst();
+  let row = await read();
   if (!row) {
     await store.db.insertInto('settings').values({ key: KEY_CHECK, value: box.seal('guardpost') })
       .onConflict((oc) => oc.column('key').doNothing()).execute();
-    return;
+    // A replica starting at the same moment may have won the insert with another key: check what was stored.
+    row = await read();
+    if (!row) throw new Error('could not record the master key check');
   }
   try {
     if (box.open(row.value) === 'guardpost') return;

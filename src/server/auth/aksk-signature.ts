@@ -25,7 +25,11 @@ export function parseSdkDate(value: string): number | null {
   const m = DATE_PATTERN.exec(value);
   if (!m) return null;
   const time = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-  return Number.isNaN(time) ? null : time;
+  if (Number.isNaN(time)) return null;
+  // Date.UTC rolls out-of-range fields over (month 13, hour 25, second 61): such a date is malformed, not another date.
+  const d = new Date(time);
+  const fields = [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()];
+  return fields.every((f, i) => f === +m[i + 1]!) ? time : null;
 }
 
 /** The SDKs' encoder: unreserved characters A-Z a-z 0-9 - _ . ~ are kept, every other UTF-8 byte is %XX. */
