@@ -12,6 +12,8 @@ import { hasBody, parseJsonBody, readRawBody } from './raw-body.js';
 import { validatorCompiler } from './validation.js';
 import { apiPlugins } from '../api/index.js';
 
+const PROJECT_ID_PATTERN = /^[0-9a-f]{32}$/;
+
 export type App = FastifyInstance & { huaweiRoutes: Array<{ method: string; url: string }> };
 
 const QUOTA_CODES: Record<ApiFamily, string> = {
@@ -89,7 +91,11 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyServe
     }
     request.principal = await authenticate(request, ctx.identity);
     const projectId = (request.params as { project_id?: string } | undefined)?.project_id;
-    if (projectId !== undefined) request.grant = authorizeProject(request.principal, projectId, request.method, family);
+    if (projectId !== undefined) {
+      // Checked after authentication (strangers learn nothing) and before authorization (a malformed id is bad input, not a permission problem).
+      if (!PROJECT_ID_PATTERN.test(projectId)) throw invalidParameter(family, 'project_id must be 32 lower-case hexadecimal characters');
+      request.grant = authorizeProject(request.principal, projectId, request.method, family);
+    }
   });
 
   app.setNotFoundHandler((request, reply) => {
