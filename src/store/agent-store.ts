@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { factsDigest, type HostFacts } from '../domain/host-facts.js';
 import { ensureWithinQuota } from '../domain/quotas.js';
 import { newHexId, newSecret, newUuid, safeEqual, sha256Hex } from '../identity/secrets.js';
@@ -8,14 +8,30 @@ import type { TaskStore } from './task-store.js';
 
 export class EnrollmentError extends Error {}
 
+/** Heartbeats per UPDATE statement (two bind parameters each). */
+const HEARTBEAT_CHUNK = 500;
+/** How far back a revocation sweep looks before the previous sweep, for clock skew between replicas. */
+const REVOCATION_SKEW_MS = 60_000;
+
 const digestOf = (facts: HostFacts) => crypto.createHash('sha256').update(factsDigest(facts)).digest('hex');
 
 /** Agents: enrollment, per-agent secrets, heartbeats (batched) and host facts. */
 export class AgentStore {
   private pendingSeen = new Map<string, number>();
   private credentialCache = new Map<string, { secretHash: string; revoked: boolean; projectId: string; loadedAt: number }>();
+  /** Revocation sweeps (see `authenticate`): when the last one started, and when the last successful one started. */
+  private sweepStartedAt = 0;
+  private sweptAt = 0;
+  private sweeping = false;
+  private prunedAt = 0;
 
-  constructor(private readonly db: Kysely<Database>, private readonly tasks: TaskStore, private readonly credentialCacheMs = 5000) {}
+  /**
+   * @param credentialCacheMs how stale a cached credential may be when revocation sweeps are not running
+   * @param credentialMaxAgeMs how long a cached credential lives while sweeps run (bounds how long a deleted
+   *   agent row, which a sweep cannot see, stays usable)
+   */
+  constructor(private readonly db: Kysely<Database>, private readonly tasks: TaskStore, private readonly credentialCacheMs = 5000,
+    private readonly credentialMaxAgeMs = 60_000) {}
 
   async createEnrollmentToken(options: { projectId: string; enterpriseProjectId?: string; description?: string;
     ttlMs?: number | null; maxUses?: number | null }, now = Date.now()): Promise<{ id: string; token: string }> {
@@ -38,8 +54,12 @@ export class AgentStore {
       if (row.expires_at !== null && row.expires_at <= now) throw new EnrollmentError('the enrollment token has expired');
       if (row.max_uses !== null && row.uses >= row.max_uses) throw new EnrollmentError('the enrollment token has been used up');
       const used = await trx.updateTable('enrollment_tokens').set((eb) => ({ uses: eb('uses', '+', 1) }))
-        .where('id', '=', row.id).where('uses', '=', row.uses).executeTakeFirst();
-      if (Number(used.numUpdatedRows) !== 1) throw new EnrollmentError('the enrollment token was used concurrently; retry');
+        // Guarded by the limit itself, not by the uses we read: concurrent enrollments with a shared token all
+        // succeed (PostgreSQL re-checks the condition on the locked row) until the token is used up.
+        .where('id', '=', row.id).where('revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('max_uses', 'is', null), eb('uses', '<', eb.ref('max_uses'))]))
+        .executeTakeFirst();
+      if (Number(used.numUpdatedRows) !== 1) throw new EnrollmentError('the enrollment token has been used up');
       const count = await trx.selectFrom('agents').select((eb) => eb.fn.countAll<number>().as('n'))
         .where('project_id', '=', row.project_id).where('revoked_at', 'is', null).executeTakeFirstOrThrow();
       ensureWithinQuota('agents', await this.tasks.quotaLimit(row.project_id, 'agents', trx), Number(count.n));
@@ -61,11 +81,17 @@ export class AgentStore {
     };
   }
 
-  /** Verifies an agent's secret; a short cache keeps check-ins off the database, revocation shows within seconds. */
+  /**
+   * Verifies an agent's secret. Credentials are cached so check-ins stay off the database; revocation still
+   * shows within `credentialCacheMs` (5 s): an entry older than that is trusted only while a revocation sweep
+   * (one shared query per second, started here as check-ins arrive) has run within that time, otherwise it
+   * is reloaded.
+   */
   async authenticate(agentId: string, secret: string, now = Date.now()): Promise<{ projectId: string } | null> {
     if (!/^[0-9a-f]{64}$/.test(agentId)) return null;
+    if (!this.sweeping && now - this.sweepStartedAt >= 1000) void this.sweepRevocations(Math.min(now, Date.now()));
     let cached = this.credentialCache.get(agentId);
-    if (!cached || now - cached.loadedAt > this.credentialCacheMs) {
+    if (!cached || !this.credentialFresh(cached.loadedAt, now)) {
       const row = await this.db.selectFrom('agents').select(['secret_hash', 'revoked_at', 'project_id'])
         .where('id', '=', agentId).executeTakeFirst();
       if (!row) {
@@ -79,6 +105,37 @@ export class AgentStore {
     return { projectId: cached.projectId };
   }
 
+  private credentialFresh(loadedAt: number, now: number): boolean {
+    const age = now - loadedAt;
+    if (age <= this.credentialCacheMs) return true;
+    const sinceSweep = now - this.sweptAt;
+    return age <= this.credentialMaxAgeMs && sinceSweep >= 0 && sinceSweep <= this.credentialCacheMs;
+  }
+
+  /** Marks cached credentials of agents revoked since the last sweep (by any process); prunes old entries. */
+  private async sweepRevocations(startedAt: number): Promise<void> {
+    this.sweeping = true;
+    this.sweepStartedAt = startedAt;
+    try {
+      let query = this.db.selectFrom('agents').select('id').where('revoked_at', 'is not', null);
+      // The first sweep looks at every revocation: cached entries may predate any time bound.
+      if (this.sweptAt > 0) query = query.where('revoked_at', '>=', this.sweptAt - REVOCATION_SKEW_MS);
+      for (const row of await query.execute()) {
+        const cached = this.credentialCache.get(row.id);
+        if (cached) cached.revoked = true;
+      }
+      this.sweptAt = startedAt;
+      if (startedAt - this.prunedAt >= this.credentialMaxAgeMs) {
+        this.prunedAt = startedAt;
+        for (const [id, entry] of this.credentialCache) if (startedAt - entry.loadedAt > this.credentialMaxAgeMs) this.credentialCache.delete(id);
+      }
+    } catch {
+      // Retried on the next check-in a second later; meanwhile entries older than credentialCacheMs are reloaded.
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
   /** Remembers a check-in; `flushHeartbeats` writes them in one transaction. */
   noteSeen(agentId: string, now = Date.now()): void {
     this.pendingSeen.set(agentId, now);
@@ -88,9 +145,13 @@ export class AgentStore {
     if (this.pendingSeen.size === 0) return 0;
     const batch = this.pendingSeen;
     this.pendingSeen = new Map();
+    const rows = [...batch];
+    // One UPDATE … FROM (VALUES …) per chunk rather than one statement per agent (same SQL on SQLite and PostgreSQL).
     await this.db.transaction().execute(async (trx) => {
-      for (const [id, seen] of batch) {
-        await trx.updateTable('agents').set({ last_seen_at: seen }).where('id', '=', id).where('last_seen_at', '<', seen).execute();
+      for (let i = 0; i < rows.length; i += HEARTBEAT_CHUNK) {
+        const values = sql.join(rows.slice(i, i + HEARTBEAT_CHUNK).map(([id, seen]) => sql`(${id}, cast(${seen} as bigint))`));
+        await sql`update agents set last_seen_at = v.column2 from (values ${values}) as v
+          where agents.id = v.column1 and agents.last_seen_at < v.column2`.execute(trx);
       }
     });
     return batch.size;

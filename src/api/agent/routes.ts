@@ -36,6 +36,9 @@ const FinishBody = Type.Object({
   reason: Type.Optional(Type.String({ maxLength: 2000 })),
 }, { additionalProperties: false });
 
+const AGENT_AUTH_PATTERN = new RegExp(`^${AGENT_AUTH_SCHEME} ([0-9a-f]{64}):([A-Za-z0-9_-]{16,128})$`);
+const NO_WORK: { offered: Job[]; cancelJobIds: string[] } = Object.freeze({ offered: [], cancelJobIds: [] });
+
 const notLeased = (jobId: string) => new ApiError(409, 'GP.AGENT.0409', `job ${jobId} is not running under this agent's lease (expired, cancelled or finished)`);
 
 function jobView(job: Job) {
@@ -46,13 +49,15 @@ export const agentRoutes: FastifyPluginAsync = async (app) => {
   const { agents, tasks, notifier, config, blobs, store } = app.ctx;
   const leaseMs = config.jobLeaseSeconds * 1000;
   const factsDigests = new Map<string, string>();
+  // Most check-ins find nothing: the notifier's shared per-tick set of agents with work spares them a query.
+  const workFor = async (agentId: string) => (notifier.mayHaveWork(agentId) ? tasks.agentWork(agentId) : NO_WORK);
 
   app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
 
   app.addHook('preValidation', async (request: FastifyRequest) => {
     if (request.routeOptions.config.auth !== 'agent') return;
     const header = request.headers.authorization ?? '';
-    const match = new RegExp(`^${AGENT_AUTH_SCHEME} ([0-9a-f]{64}):([A-Za-z0-9_-]{16,128})$`).exec(header);
+    const match = AGENT_AUTH_PATTERN.exec(header);
     const identity = match ? await agents.authenticate(match[1] as string, match[2] as string) : null;
     if (!match || !identity) throw new ApiError(401, 'APIGW.0301', 'Incorrect agent credentials (unknown, revoked or wrong secret).');
     request.agentId = match[1] as string;
@@ -74,19 +79,20 @@ export const agentRoutes: FastifyPluginAsync = async (app) => {
     }
   });
 
-  app.post('/agent/v1/checkin', { config: agentRoute, schema: { hide: true, body: CheckinBody } }, async (request) => {
+  app.post('/agent/v1/checkin', { config: agentRoute, schema: { hide: true, body: CheckinBody } }, async (request, reply) => {
     const agentId = request.agentId as string;
     const body = (request.body ?? {}) as Static<typeof CheckinBody>;
     agents.noteSeen(agentId);
     if (body.facts) factsDigests.set(agentId, await agents.updateFacts(agentId, body.facts, factsDigests.get(agentId)));
-    let work = await tasks.agentWork(agentId);
+    let work = await workFor(agentId);
     const waitMs = Math.min(body.wait_seconds ?? 0, config.checkinMaxWaitSeconds) * 1000;
     if (waitMs > 0 && work.offered.length === 0 && work.cancelJobIds.length === 0) {
+      // The response's 'close' means the agent went away; the request's fires as soon as its body was read.
       const aborted = new AbortController();
-      request.raw.once('close', () => aborted.abort());
-      await notifier.wait(agentId, waitMs, aborted.signal);
+      reply.raw.once('close', () => aborted.abort());
+      if (!request.raw.socket.destroyed) await notifier.wait(agentId, waitMs, aborted.signal);
       agents.noteSeen(agentId);
-      work = await tasks.agentWork(agentId);
+      work = await workFor(agentId);
     }
     return {
       jobs: work.offered.map(jobView),
