@@ -6,6 +6,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type 
 import type { Database } from './schema.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_capture.js';
+import * as m0003 from './migrations/0003_agent_indexes.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -18,6 +19,7 @@ export interface Store {
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_capture': m0002,
+  '0003_agent_indexes': m0003,
 };
 
 class StaticMigrationProvider implements MigrationProvider {
