@@ -61,8 +61,8 @@ export class TaskStore {
     await this.db.insertInto('quotas').values({ project_id: projectId, name, limit_value: limit }).execute();
   }
 
-  async activeTaskCount(projectId: string, family?: string): Promise<number> {
-    let q = this.db.selectFrom('tasks')
+  async activeTaskCount(projectId: string, family?: string, db: Kysely<Database> = this.db): Promise<number> {
+    let q = db.selectFrom('tasks')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('project_id', '=', projectId)
       .where((eb) => eb.exists(eb.selectFrom('jobs').select('jobs.id')
@@ -73,8 +73,6 @@ export class TaskStore {
   }
 
   async createTask(spec: NewTaskSpec, now = Date.now(), hooks: TaskTransactionHooks = {}): Promise<{ task: Task; jobs: Job[] }> {
-    const limit = await this.quotaLimit(spec.projectId, 'tasks.active');
-    ensureWithinQuota('tasks.active', limit, await this.activeTaskCount(spec.projectId));
     const task: Task = {
       id: newUuid(), project_id: spec.projectId, enterprise_project_id: spec.enterpriseProjectId, family: spec.family,
       kind: spec.kind, name: spec.name, params: JSON.stringify(spec.params ?? null), created_by: spec.createdBy,
@@ -87,6 +85,12 @@ export class TaskStore {
       result: null, failure_reason: null, created_at: now, updated_at: now, started_at: null, finished_at: null,
     }));
     await this.db.transaction().execute(async (trx) => {
+      // The project row lock (PostgreSQL) serialises concurrent creates, so the quota holds across replicas.
+      let lock = trx.selectFrom('projects').select('id').where('id', '=', spec.projectId);
+      if (this.dialect === 'postgres') lock = lock.forUpdate();
+      await lock.execute();
+      const limit = await this.quotaLimit(spec.projectId, 'tasks.active', trx);
+      ensureWithinQuota('tasks.active', limit, await this.activeTaskCount(spec.projectId, undefined, trx));
       await hooks.before?.(trx);
       await trx.insertInto('tasks').values(task).execute();
       if (jobs.length > 0) await trx.insertInto('jobs').values(jobs).execute();

@@ -433,3 +433,18 @@ describe('deleteTask', () => {
     assert.equal((await fx.tasks.jobsOfTask(keep.task.id)).length, 1);
   });
 });
+
+describe('tasks.active quota under concurrency', () => {
+  test('concurrent creates from two replicas never pass the limit', async () => {
+    const project = await fx.newProject();
+    await fx.tasks.setQuota(project, 'tasks.active', 3);
+    const other = fx.store.dialect === 'postgres' ? (() => { const r = fx.openReplica(); return new TaskStore(r.db, r.dialect); })() : fx.tasks;
+    const attempts = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? fx.tasks : other)
+      .createTask(spec(project, [{ agentId: null, kind: 'noop', payload: {} }]))
+      .then(() => 'ok', (error: unknown) => (error instanceof QuotaExceededError ? 'quota' : `other: ${String(error)}`)));
+    const results = await Promise.all(attempts);
+    assert.equal(results.filter((r) => r === 'ok').length, 3, results.join(','));
+    assert.equal(results.filter((r) => r === 'quota').length, 7, results.join(','));
+    assert.equal(await fx.tasks.activeTaskCount(project), 3);
+  });
+});
