@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import {
+  CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Migration,
+  type MigrationProvider, type SqliteDialectConfig,
+} from 'kysely';
 import type { Database } from './schema.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_capture.js';
@@ -31,6 +34,26 @@ class StaticMigrationProvider implements MigrationProvider {
 // int8 (COUNT, bigint epoch-ms columns) arrives as a string by default; every value we store fits in 2^53.
 pg.types.setTypeParser(20, (value: string) => Number(value));
 
+/**
+ * SQLite transactions start with BEGIN IMMEDIATE: they take the write lock up front, so a read-then-write
+ * transaction waits (busy_timeout) for another process (the admin CLI, a second server on the same file)
+ * instead of failing with SQLITE_BUSY when it tries to upgrade its lock.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+}
+
 export function isPostgresUrl(url: string | undefined): url is string {
   return !!url && /^postgres(ql)?:\/\//.test(url);
 }
@@ -50,7 +73,7 @@ export function openStore(options: { databaseUrl?: string | undefined; sqlitePat
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
