@@ -22,6 +22,7 @@ import { keepAliveAgent, postJson } from './support/http.js';
 import { createBenchDatabase } from './support/pg.js';
 import { cpuSecondsOf, memoryOf } from './support/proc.js';
 import { fmtMs, fmtNum, ratio, Samples } from './support/stats.js';
+import { runBench } from './support/entry.js';
 
 // ---------------------------------------------------------------------------------------------- options
 
@@ -536,16 +537,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping children and removing ${tempRoot ?? 'the temp dir'}`);
-    void emergencyCleanup().finally(() => process.exit(130));
-  });
-}
-
-main().then((code) => {
-  process.exitCode = code;
-}, (error: unknown) => {
-  console.error(error instanceof Error ? error.stack ?? error.message : error);
-  void emergencyCleanup().finally(() => process.exit(1));
-});
+runBench(main, emergencyCleanup, () => tempRoot);

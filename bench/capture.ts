@@ -30,6 +30,7 @@ import { runningChildren, startServerChild, type ServerChild } from './support/c
 import { runningProcs, spawnProc, type BenchProc } from './support/capture-procs.js';
 import { prepareBlast, prepareProbe, startSink, type BlastSummary } from './support/capture-traffic.js';
 import { fmtNum } from './support/stats.js';
+import { runBench } from './support/entry.js';
 
 // ---------------------------------------------------------------------------------------------- options
 
@@ -592,16 +593,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping children and removing ${tempRoot ?? 'the temp dir'}`);
-    void emergencyCleanup().finally(() => process.exit(130));
-  });
-}
-
-main().then((code) => {
-  process.exitCode = code;
-}, (error: unknown) => {
-  console.error(error instanceof Error ? error.stack ?? error.message : error);
-  void emergencyCleanup().finally(() => process.exit(1));
-});
+runBench(main, emergencyCleanup, () => tempRoot);
