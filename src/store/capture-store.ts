@@ -126,7 +126,9 @@ export class CaptureStore {
 
   /**
    * Retention and deletion, idempotent so every replica may run it: pcaps past retention are removed;
-   * deleted tasks lose late-arriving pcaps and disappear once their job has ended; stale links go.
+   * deleted tasks lose late-arriving pcaps at once, and their rows go once their job has ended and the
+   * 24 hours in which they count toward `capture.tasks_per_firewall_per_day` are over (deleting a task
+   * must not give back the daily quota); stale links go.
    */
   async sweep(now = Date.now()): Promise<void> {
     const expired = await this.db.selectFrom('capture_tasks').innerJoin('jobs', 'jobs.task_id', 'capture_tasks.task_id')
@@ -134,18 +136,16 @@ export class CaptureStore {
       .where('jobs.state', 'not in', ['queued', 'running']).limit(500).execute();
     await this.purgeFiles(expired.map((r) => r.task_id), now);
 
-    const deleted = await this.db.selectFrom('capture_tasks').select('task_id').where('deleted_at', 'is not', null).limit(500).execute();
-    const deletedIds = deleted.map((r) => r.task_id);
-    if (deletedIds.length > 0) {
-      const late = await this.db.selectFrom('artifacts').select('task_id').where('task_id', 'in', deletedIds).execute();
-      await this.purgeFiles([...new Set(late.map((r) => r.task_id))], now);
-      const finished = await this.db.selectFrom('jobs').select('task_id').distinct().where('task_id', 'in', deletedIds)
-        .where('state', 'not in', ['queued', 'running']).execute();
-      const stillActive = new Set((await this.db.selectFrom('jobs').select('task_id').where('task_id', 'in', deletedIds)
-        .where('state', 'in', ['queued', 'running']).execute()).map((r) => r.task_id));
-      const removable = finished.map((r) => r.task_id).filter((id) => !stillActive.has(id));
-      if (removable.length > 0) await this.db.deleteFrom('tasks').where('id', 'in', removable).execute();
-    }
+    const late = await this.db.selectFrom('artifacts').innerJoin('capture_tasks', 'capture_tasks.task_id', 'artifacts.task_id')
+      .select('artifacts.task_id').distinct().where('capture_tasks.deleted_at', 'is not', null).limit(500).execute();
+    await this.purgeFiles(late.map((r) => r.task_id), now);
+
+    const removable = await this.db.selectFrom('capture_tasks').innerJoin('tasks', 'tasks.id', 'capture_tasks.task_id')
+      .select('capture_tasks.task_id').where('capture_tasks.deleted_at', 'is not', null).where('tasks.created_at', '<=', now - 86_400_000)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('jobs').select('jobs.id').whereRef('jobs.task_id', '=', 'capture_tasks.task_id')
+        .where('jobs.state', 'in', ['queued', 'running']))))
+      .limit(500).execute();
+    if (removable.length > 0) await this.db.deleteFrom('tasks').where('id', 'in', removable.map((r) => r.task_id)).execute();
     await this.db.deleteFrom('capture_links').where('expires_at', '<', now - 86_400_000).execute();
   }
 

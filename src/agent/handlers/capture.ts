@@ -54,6 +54,18 @@ export const captureHandler: JobHandler = {
     let uploading: Promise<unknown> = Promise.resolve();
     let uploadedSize = 0;
     let lastSnapshot = 0;
+    let capturing = false;
+    // The engine only sees an abort that happens before it starts or after it has registered its listener
+    // (after spawning the tool); one in between was lost and the capture ran to its limits. So a stop that
+    // comes before the tool is capturing is handed on once it is (or after a second, if it never starts).
+    const stopper = new AbortController();
+    let deferred: NodeJS.Timeout | undefined;
+    const forwardAbort = () => {
+      if (capturing) stopper.abort();
+      else deferred = setTimeout(() => stopper.abort(), 1000);
+    };
+    if (ctx.signal.aborted) stopper.abort();
+    else ctx.signal.addEventListener('abort', forwardAbort, { once: true });
     const snapshot = () => {
       const size = fs.existsSync(file) ? fs.statSync(file).size : 0;
       if (size === 0 || size === uploadedSize || size > SNAPSHOT_MAX_BYTES) return;
@@ -65,15 +77,24 @@ export const captureHandler: JobHandler = {
 
     const result = await runCapture({
       interface: iface, ...(netns ? { netns } : {}), rule: payload.rule, maxPackets: payload.max_packets,
-      durationSeconds: payload.duration_seconds, outputFile: file, signal: ctx.signal, maxFileBytes: MAX_PCAP_BYTES,
+      durationSeconds: payload.duration_seconds, outputFile: file, signal: stopper.signal, maxFileBytes: MAX_PCAP_BYTES,
       abortReason: () => ctx.abortCause() ?? 'user_stop',
+      // Progress stays 0 until the tool has opened the interface and attached the filter (it wrote the pcap
+      // header); from then on it is at least 1, so clients can tell "claimed" from "capturing".
+      onStarted: () => {
+        capturing = true;
+        ctx.reportProgress(1, { packets: 0, bytes: 0, capturing: true });
+        if (ctx.signal.aborted) stopper.abort();
+      },
       onProgress: (p) => {
         const byTime = (p.elapsedMs / (payload.duration_seconds * 1000)) * 100;
         const byPackets = (p.packets / payload.max_packets) * 100;
-        ctx.reportProgress(Math.min(99, Math.max(byTime, byPackets)), { packets: p.packets, bytes: p.bytes });
+        ctx.reportProgress(capturing ? Math.min(99, Math.max(1, byTime, byPackets)) : 0, { packets: p.packets, bytes: p.bytes, capturing });
         if (Date.now() - lastSnapshot >= SNAPSHOT_EVERY_MS) snapshot();
       },
     });
+    clearTimeout(deferred);
+    ctx.signal.removeEventListener('abort', forwardAbort);
     await uploading;
 
     const jobResult: CaptureJobResult = {

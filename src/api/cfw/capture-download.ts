@@ -3,7 +3,7 @@ import { Type, type Static } from 'typebox';
 import { CAPTURE_PCAP_ARTIFACT, MAX_WRONG_CODES } from '../../domain/capture.js';
 import { safeEqual, sha256Hex } from '../../identity/secrets.js';
 
-import { downloadFileName } from './capture.js';
+import { canonicalIp, downloadFileName } from './capture.js';
 
 /**
  * The download behind ListCaptureResult's `url`: no IAM credentials, only the access code (`?code=` or
@@ -36,7 +36,7 @@ export const captureDownloadRoutes: FastifyPluginAsync = async (app) => {
     if (link.locked_at !== null) return refuse(reply, 423, 'GP.CAPTURE.0423', 'This download link is locked after too many wrong access codes; request a new one with ListCaptureResult.');
     if (link.expires_at <= now) return refuse(reply, 410, 'GP.CAPTURE.0410', 'This download link has expired; request a new one with ListCaptureResult.');
     const allowed = JSON.parse(link.allowed_ips) as string[];
-    const clientIp = request.ip.replace(/^::ffff:/, '');
+    const clientIp = canonicalIp(request.ip) ?? request.ip;
     if (allowed.length > 0 && !allowed.includes(clientIp)) {
       return refuse(reply, 403, 'GP.CAPTURE.0403', `Downloads of this result are restricted to other client addresses (yours: ${clientIp}).`);
     }
