@@ -10,6 +10,8 @@ export interface CaptureRecord {
   capture: Database['capture_tasks'];
   job: Job;
   jobView: CaptureJobView;
+  /** Size of the stored pcap (also known when the agent was lost and only a partial upload exists). */
+  storedBytes: number | null;
 }
 
 function parseResult(job: Job): Partial<CaptureJobResult> | null {
@@ -88,16 +90,21 @@ export class CaptureStore {
   private async hydrate(captures: Array<Database['capture_tasks']>): Promise<CaptureRecord[]> {
     if (captures.length === 0) return [];
     const ids = captures.map((c) => c.task_id);
-    const [tasks, jobs] = await Promise.all([
+    const [tasks, jobs, artifacts] = await Promise.all([
       this.db.selectFrom('tasks').selectAll().where('id', 'in', ids).execute(),
       this.db.selectFrom('jobs').selectAll().where('task_id', 'in', ids).execute(),
+      this.db.selectFrom('artifacts').select(['task_id', 'size']).where('task_id', 'in', ids).execute(),
     ]);
     const records: CaptureRecord[] = [];
     for (const capture of captures) {
       const task = tasks.find((t) => t.id === capture.task_id);
       const job = jobs.find((j) => j.task_id === capture.task_id);
       if (!task || !job) continue;
-      records.push({ task, capture, job, jobView: { ...toJobView(job), result: parseResult(job) } });
+      const stored = artifacts.filter((a) => a.task_id === capture.task_id);
+      records.push({
+        task, capture, job, jobView: { ...toJobView(job), result: parseResult(job) },
+        storedBytes: stored.length > 0 ? stored.reduce((sum, a) => sum + Number(a.size), 0) : null,
+      });
     }
     return records;
   }

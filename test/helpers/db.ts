@@ -46,12 +46,19 @@ export async function freshDatabase(kind: TestDbKind = testDbKind): Promise<Fres
   return {
     kind, databaseUrl: url.toString(), sqlitePath, dir,
     async drop() {
-      const client = new pg.Client({ connectionString: adminPgUrl });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await client.end();
+      // WITH (FORCE) cannot end an autovacuum worker for a non-superuser (42501): wait for it and retry.
+      for (let attempt = 1; ; attempt++) {
+        const client = new pg.Client({ connectionString: adminPgUrl });
+        await client.connect();
+        try {
+          await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          break;
+        } catch (error) {
+          if (attempt >= 20) throw error;
+        } finally {
+          await client.end();
+        }
+        await new Promise((r) => setTimeout(r, 250));
       }
       fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -85,7 +85,8 @@ export const agentRoutes: FastifyPluginAsync = async (app) => {
     agents.noteSeen(agentId);
     if (body.facts) factsDigests.set(agentId, await agents.updateFacts(agentId, body.facts, factsDigests.get(agentId)));
     let work = await workFor(agentId);
-    const waitMs = Math.min(body.wait_seconds ?? 0, config.checkinMaxWaitSeconds) * 1000;
+    // A held check-in refreshes last_seen only at its start and end: keep it well inside the offline threshold.
+    const waitMs = Math.min((body.wait_seconds ?? 0) * 1000, config.checkinMaxWaitSeconds * 1000, (config.agentOfflineSeconds * 1000) / 3);
     if (waitMs > 0 && work.offered.length === 0 && work.cancelJobIds.length === 0) {
       // The response's 'close' means the agent went away; the request's fires as soon as its body was read.
       const aborted = new AbortController();

@@ -58,7 +58,7 @@ function toRecord(r: CaptureRecord, now: number) {
   return {
     task_id: r.task.id, name: r.capture.name, status: deriveCaptureStatus(r.jobView, { retentionExpired }),
     duration: params.duration, max_packets: params.max_packets,
-    capture_size: finished && !retentionExpired && typeof result?.file_bytes === 'number' ? formatCaptureSize(result.file_bytes) : '--',
+    capture_size: finished && !retentionExpired ? formatCaptureSize(r.storedBytes ?? result?.file_bytes) : '--',
     created_date: formatCfwDate(r.task.created_at), modified_date: formatCfwDate(modified),
     remaining_days: remainingDays(r.capture.retention_until, now), is_deleted: 0,
     source_address: params.rule.source.address, source_address_type: params.rule.source.address_type, source_port: params.rule.source_port,

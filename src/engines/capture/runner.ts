@@ -436,6 +436,8 @@ export async function runCapture(opts: CaptureRunOptions): Promise<CaptureRunRes
     stopTool();
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  // An abort that landed while the tool was being spawned fired no event: honour it now.
+  if (opts.signal?.aborted) onAbort();
 
   let polling: Promise<void> | null = null;
   let lastProgress = 0;
