@@ -7,6 +7,7 @@ import { AgentClient, AgentHttpError, type AgentIdentity, type OfferedJob } from
 import { collectFacts } from './facts.js';
 import type { AbortCause, AgentSettings, JobContext, JobHandler, JobOutcome } from './handlers/handler.js';
 import { handlerFor, jobHandlers } from './handlers/index.js';
+import { LeftoverTracker } from './leftovers.js';
 
 export interface AgentOptions {
   server: string;
@@ -40,11 +41,13 @@ export class AgentRuntime {
   private sentFactsDigest = '';
   private leaseSeconds = 60;
   private readonly log: (message: string) => void;
+  private readonly leftovers: LeftoverTracker;
 
   constructor(private readonly options: AgentOptions) {
     this.client = new AgentClient(options.server);
     this.settings = { captureInterfaces: options.captureInterfaces };
     this.log = options.log ?? ((m) => console.log(`guardpost-agent: ${m}`));
+    this.leftovers = new LeftoverTracker(path.join(options.stateDir, 'inflight.json'));
   }
 
   get agentId(): string | undefined {
@@ -87,6 +90,7 @@ export class AgentRuntime {
   /** Runs until `stop()`; throws AgentRevokedError when the server no longer accepts this agent. */
   async run(): Promise<void> {
     await this.ensureEnrolled();
+    this.leftovers.cleanPrevious(this.log);
     const stop = this.stopController.signal;
     let backoffMs = 500;
     while (!stop.aborted) {
@@ -148,6 +152,7 @@ export class AgentRuntime {
   private async execute(job: OfferedJob, entry: RunningJob): Promise<void> {
     const handler = handlerFor(job.kind);
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `gp-job-${job.id.slice(0, 8)}-`));
+    this.leftovers.begin(job.id, workDir);
     let progress = 0;
     let detail: unknown;
     let lost = false;
@@ -167,6 +172,7 @@ export class AgentRuntime {
     const ctx: JobContext = {
       jobId: job.id, taskId: job.task_id, payload: job.payload, signal: entry.controller.signal,
       abortCause: () => entry.cause, workDir,
+      trackProcess: (pid, marker) => this.leftovers.trackProcess(job.id, pid, marker),
       reportProgress: (value, extra) => {
         progress = Math.max(0, Math.min(100, Math.floor(value)));
         detail = extra;
@@ -192,6 +198,7 @@ export class AgentRuntime {
       if (!lost) await this.finishWithRetry(job.id, outcome);
     } finally {
       fs.rmSync(workDir, { recursive: true, force: true });
+      this.leftovers.end(job.id);
     }
   }
 

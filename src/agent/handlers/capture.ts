@@ -81,7 +81,8 @@ export const captureHandler: JobHandler = {
       abortReason: () => ctx.abortCause() ?? 'user_stop',
       // Progress stays 0 until the tool has opened the interface and attached the filter (it wrote the pcap
       // header); from then on it is at least 1, so clients can tell "claimed" from "capturing".
-      onStarted: () => {
+      onStarted: (info) => {
+        ctx.trackProcess(info.pid, file);
         capturing = true;
         ctx.reportProgress(1, { packets: 0, bytes: 0, capturing: true });
         if (ctx.signal.aborted) stopper.abort();

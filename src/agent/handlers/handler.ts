@@ -21,6 +21,8 @@ export interface JobContext {
   /** Streams a file to the server's blob store as an artifact of this job. */
   uploadArtifact(name: string, file: string, contentType: string): Promise<{ size: number; sha256: string }>;
   log(message: string): void;
+  /** Records an external process the job started, so a restarted agent can end it if this one dies. */
+  trackProcess(pid: number, marker: string): void;
 }
 
 export interface AgentSettings {
