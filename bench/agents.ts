@@ -23,6 +23,7 @@ import { createBenchDatabase } from './support/pg.js';
 import { cpuSecondsOf, memoryOf } from './support/proc.js';
 import { fmtMs, fmtNum, ratio, Samples } from './support/stats.js';
 import { runBench } from './support/entry.js';
+import { parseFlags, positiveInt, truthy } from './support/flags.js';
 
 // ---------------------------------------------------------------------------------------------- options
 
@@ -56,33 +57,9 @@ const USAGE = `usage: node dist/bench/agents.js [options]
   --json FILE                also write the figures as JSON
   --no-bare                  skip the bare-Fastify baseline`;
 
-function positiveInt(name: string, raw: string | undefined): number {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
-
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
-  const flags = new Map<string, string>();
-  const booleans = new Set(['--quick', '--long-poll', '--no-bare', '--help']);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    if (!name.startsWith('--')) throw new Error(`unexpected argument "${arg}"\n${USAGE}`);
-    if (booleans.has(name)) flags.set(name, eq > 0 ? arg.slice(eq + 1) : 'true');
-    else if (eq > 0) flags.set(name, arg.slice(eq + 1));
-    else if (i + 1 < argv.length) flags.set(name, argv[++i] as string);
-    else throw new Error(`${name} needs a value\n${USAGE}`);
-  }
-  const known = new Set([...booleans, '--agents', '--interval-seconds', '--duration-seconds', '--wait-seconds', '--sockets',
-    '--enroll-concurrency', '--database-url', '--cpu-prof', '--json']);
-  for (const name of flags.keys()) if (!known.has(name)) throw new Error(`unknown option ${name}\n${USAGE}`);
-  if (flags.has('--help')) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  const truthy = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';
+  const flags = parseFlags(argv, { booleans: ['--quick', '--long-poll', '--no-bare'], values: ['--agents', '--interval-seconds', '--duration-seconds', '--wait-seconds', '--sockets',
+    '--enroll-concurrency', '--database-url', '--cpu-prof', '--json'] }, USAGE);
   const quick = truthy(flags.get('--quick')) || truthy(env.BENCH_QUICK);
   const pick = (flag: string, envName: string, fallback: number) => {
     const raw = flags.get(flag) ?? env[envName];

@@ -31,6 +31,7 @@ import { runningProcs, spawnProc, type BenchProc } from './support/capture-procs
 import { prepareBlast, prepareProbe, startSink, type BlastSummary } from './support/capture-traffic.js';
 import { fmtNum } from './support/stats.js';
 import { runBench } from './support/entry.js';
+import { parseFlags, positiveInt, truthy } from './support/flags.js';
 
 // ---------------------------------------------------------------------------------------------- options
 
@@ -62,32 +63,8 @@ const GOAL_RATE = 100_000;
 const GOAL_FIRST_PACKET_MS = 1000;
 const GOAL_DOWNLOADABLE_MS = 2000;
 
-function positiveInt(name: string, raw: string | undefined): number {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
-
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
-  const flags = new Map<string, string>();
-  const booleans = new Set(['--quick', '--help']);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    if (!name.startsWith('--')) throw new Error(`unexpected argument "${arg}"\n${USAGE}`);
-    if (booleans.has(name)) flags.set(name, eq > 0 ? arg.slice(eq + 1) : 'true');
-    else if (eq > 0) flags.set(name, arg.slice(eq + 1));
-    else if (i + 1 < argv.length) flags.set(name, argv[++i] as string);
-    else throw new Error(`${name} needs a value\n${USAGE}`);
-  }
-  const known = new Set([...booleans, '--rates', '--step-seconds', '--senders', '--latency-runs', '--probe-packets', '--settle-ms', '--json']);
-  for (const name of flags.keys()) if (!known.has(name)) throw new Error(`unknown option ${name}\n${USAGE}`);
-  if (flags.has('--help')) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  const truthy = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';
+  const flags = parseFlags(argv, { booleans: ['--quick'], values: ['--rates', '--step-seconds', '--senders', '--latency-runs', '--probe-packets', '--settle-ms', '--json'] }, USAGE);
   const quick = truthy(flags.get('--quick')) || truthy(env.BENCH_QUICK);
   const ratesRaw = flags.get('--rates') ?? env.BENCH_CAPTURE_RATES;
   const rates = ratesRaw ? ratesRaw.split(',').map((r) => positiveInt('--rates', r.trim())) : quick ? [1000, 10_000] : [1000, 10_000, 50_000, 100_000];
