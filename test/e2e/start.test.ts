@@ -140,4 +140,51 @@ describe('guardpost start (all-in-one, real processes)', () => {
     const code = await waitFor('the revoked agent to exit', async () => (agent.child.exitCode ?? undefined), 40_000);
     assert.equal(code, 3, agent.output());
   });
+  it('admin CLI: projects, enterprise projects, scoped roles, quotas, enrollment token revocation, disabled users', async () => {
+    const cli = (args: string[]) => run(process.execPath, [guardpostBin, 'admin', ...args], { env: { ...process.env, ...env } });
+    const json = async <T>(args: string[]) => JSON.parse((await cli(args)).stdout) as T;
+    const creds = readCredentials(db.dir);
+
+    const project = await json<{ id: string; name: string }>(['project', 'create', 'second-project']);
+    assert.match(project.id, /^[0-9a-f]{32}$/);
+    assert.ok((await json<Array<{ id: string }>>(['project', 'list'])).some((p) => p.id === project.id));
+    const ep = await json<{ id: string }>(['enterprise-project', 'create', 'team-a']);
+    assert.ok((await json<Array<{ id: string }>>(['enterprise-project', 'list'])).some((e) => e.id === ep.id));
+
+    // A user limited to one enterprise project of the second project: sees it, not the default one, not project 1.
+    await cli(['user', 'create', 'scoped', '--password', 'scoped-Password-1', '--project', 'second-project', '--role', 'admin',
+      '--enterprise-projects', ep.id]);
+    const scoped = await projectToken(endpoint, { ...creds, user_name: 'scoped', password: 'scoped-Password-1', project_id: project.id });
+    const hosts = (query: string, token = scoped, pid = project.id) =>
+      http(endpoint, { path: `/v5/${pid}/host-management/hosts?${query}`, headers: { 'X-Auth-Token': token } });
+    assert.equal((await hosts(`enterprise_project_id=${ep.id}`)).status, 200);
+    assert.equal((await hosts('enterprise_project_id=all_granted_eps')).status, 200);
+    assert.equal((await hosts('enterprise_project_id=0')).status, 403);
+    assert.equal((await hosts('', scoped, creds.project_id)).status, 403);
+    await cli(['role', 'grant', '--user', 'scoped', '--project', 'second-project', '--role', 'readonly']);
+    assert.equal((await hosts('enterprise_project_id=0')).status, 200, 'a grant without --enterprise-projects covers all of them');
+
+    // Quotas: listed with defaults, overridden per project.
+    const quotas = await json<Array<{ name: string; limit: number }>>(['quota', 'list', '--project', project.id]);
+    assert.equal(quotas.find((q) => q.name === 'capture.tasks_per_firewall_per_day')?.limit, 20);
+    await cli(['quota', 'set', 'capture.tasks_per_firewall_per_day', '5', '--project', project.id]);
+    assert.equal((await json<Array<{ name: string; limit: number }>>(['quota', 'list', '--project', project.id]))
+      .find((q) => q.name === 'capture.tasks_per_firewall_per_day')?.limit, 5);
+    await assert.rejects(cli(['quota', 'set', 'no.such.quota', '5']), /unknown quota/);
+
+    // A revoked enrollment token enrolls nothing.
+    const enrollment = await json<{ id: string; token: string }>(['enroll-token', 'create']);
+    await cli(['enroll-token', 'revoke', enrollment.id]);
+    assert.ok((await json<Array<{ id: string; revoked_at: number | null }>>(['enroll-token', 'list'])).find((t) => t.id === enrollment.id)?.revoked_at);
+    const refused = await http(endpoint, { method: 'POST', path: '/agent/v1/enroll', body: { enrollment_token: enrollment.token, facts: {
+      host_name: 'x', os_name: 'Linux', os_version: '1', os_type: 'Linux', kernel_version: '6', os_bit: '64', private_ips: [], public_ips: [],
+      agent_version: '0', capabilities: { job_kinds: [] } } } });
+    assert.equal(refused.status, 401);
+
+    // Disabling a user ends its tokens at once and blocks new ones.
+    await cli(['user', 'disable', 'scoped']);
+    assert.equal((await hosts(`enterprise_project_id=${ep.id}`)).status, 401);
+    await assert.rejects(projectToken(endpoint, { ...creds, user_name: 'scoped', password: 'scoped-Password-1', project_id: project.id }), /401/);
+    await assert.rejects(cli(['user', 'disable', 'nobody']), /no user "nobody"/);
+  });
 });
