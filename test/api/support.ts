@@ -9,7 +9,7 @@ import { AKSKSigner } from '@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js
 import type { ICredential } from '@huaweicloud/huaweicloud-sdk-core/auth/ICredential.js';
 import type { HostFacts } from '../../src/domain/host-facts.js';
 import type { RoleName } from '../../src/store/schema.js';
-import { http, type HttpResult } from '../helpers/http.js';
+import { http, toResult, type HttpResult } from '../helpers/http.js';
 import type { TestServer } from '../helpers/server.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -251,15 +251,7 @@ export function sdkSign(options: {
 export async function sendSigned(call: SignedCall, overrides: { headers?: Record<string, string>; body?: string; url?: string } = {}): Promise<HttpResult> {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...call.headers, ...overrides.headers })) if (k.toLowerCase() !== 'host') headers[k] = v;
-  const response = await fetch(overrides.url ?? call.url, { method: call.method, headers, body: overrides.body ?? call.body });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    // keep text
-  }
-  return { status: response.status, headers: response.headers, body: body as Record<string, unknown>, text };
+  return toResult(await fetch(overrides.url ?? call.url, { method: call.method, headers, body: overrides.body ?? call.body }));
 }
 
 /** `:project_id` → the given project, every other `:param` → a syntactically plausible id, `*` → a file name. */

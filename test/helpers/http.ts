@@ -16,15 +16,21 @@ export async function http<T = Record<string, unknown>>(endpoint: string, option
     body = JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
   }
-  const response = await fetch(`${endpoint}${options.path}`, { method: options.method ?? 'GET', headers, body });
-  const text = await response.text();
-  let parsed: unknown = text;
+  return toResult<T>(await fetch(`${endpoint}${options.path}`, { method: options.method ?? 'GET', headers, body }));
+}
+
+/** JSON bodies parsed, anything else kept as text. */
+export function parseBody(text: string): unknown {
   try {
-    parsed = text === '' ? undefined : JSON.parse(text);
+    return text === '' ? undefined : JSON.parse(text);
   } catch {
-    // not JSON: keep the text
+    return text;
   }
-  return { status: response.status, headers: response.headers, body: parsed as T, text };
+}
+
+export async function toResult<T = Record<string, unknown>>(response: Response): Promise<HttpResult<T>> {
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: parseBody(text) as T, text };
 }
 
 export interface TokenCredentials { domain_name: string; user_name: string; password: string; project_id: string }

@@ -11,7 +11,7 @@ import nodeHttp from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { http, type HttpResult } from '../helpers/http.js';
+import { http, parseBody, toResult, type HttpResult } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import {
   adminUserId, assertHuaweiError, concretePath, enrollAgent, hostFacts, sdkSign, sendSigned,
@@ -97,15 +97,7 @@ async function replayWithFetch(recorder: Recorder, request: Captured, change: { 
     if (value === null) delete headers[name.toLowerCase()];
     else headers[name.toLowerCase()] = value;
   }
-  const response = await fetch(`${recorder.endpoint}${change.url ?? request.url}`, { method: change.method ?? request.method, headers });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    // keep the text
-  }
-  return { status: response.status, headers: response.headers, body: body as Record<string, unknown>, text };
+  return toResult(await fetch(`${recorder.endpoint}${change.url ?? request.url}`, { method: change.method ?? request.method, headers }));
 }
 
 /** Replays with node:http, which (unlike fetch) sends a body on GET. */
@@ -122,13 +114,7 @@ function replayWithBody(recorder: Recorder, request: Captured, body: Buffer | st
         const text = Buffer.concat(chunks).toString('utf8');
         const responseHeaders = new Headers();
         for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') responseHeaders.set(k, v);
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // keep the text
-        }
-        resolve({ status: res.statusCode ?? 0, headers: responseHeaders, body: parsed as Record<string, unknown>, text });
+        resolve({ status: res.statusCode ?? 0, headers: responseHeaders, body: parseBody(text) as Record<string, unknown>, text });
       });
     });
     req.on('error', reject);

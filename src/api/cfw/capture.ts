@@ -79,14 +79,16 @@ export const captureRoutes: FastifyPluginAsync = async (app) => {
   const { captures, tasks, notifier, config } = app.ctx;
   const offlineMs = config.agentOfflineSeconds * 1000;
 
-  async function firewallOf(request: FastifyRequest, fwInstanceId: string, enterpriseProjectId: string | undefined): Promise<Agent> {
+  /** The firewall named by the query's fw_instance_id (every capture operation carries it), within the caller's scope. */
+  async function firewallOf(request: FastifyRequest): Promise<Agent> {
     const { project_id: projectId } = request.params as Static<typeof ProjectParams>;
+    const { fw_instance_id: fwInstanceId, enterprise_project_id: enterpriseProjectId } = request.query as Static<typeof FwQuery>;
     const firewall = await captures.firewall(projectId, fwInstanceId, enterpriseFilter(request, enterpriseProjectId, 'cfw'));
     if (!firewall) throw resourceNotFound('cfw', `firewall ${fwInstanceId} does not exist in this project (see ListFirewallDetail)`);
     return firewall;
   }
 
-  async function captureOf(request: FastifyRequest, firewall: Agent, taskId: string): Promise<CaptureRecord> {
+  async function captureOf(firewall: Agent, taskId: string): Promise<CaptureRecord> {
     const record = await captures.get(firewall.project_id, firewall.host_id, taskId);
     if (!record) throw resourceNotFound('cfw', `capture task ${taskId} does not exist on firewall ${firewall.host_id}`);
     return record;
@@ -101,12 +103,11 @@ export const captureRoutes: FastifyPluginAsync = async (app) => {
       params: ProjectParams, querystring: FwQuery, body: CreateCaptureBody, response: { 200: CaptureTaskIdResponse },
     },
   }, async (request) => {
-    const query = request.query as Static<typeof FwQuery>;
     const body = request.body as Static<typeof CreateCaptureBody>;
     const rule = ruleOf(body);
     const problems = validateCaptureRule(rule);
     if (problems.length > 0) throw invalidParameter('cfw', `Invalid capture rule: ${problems.join('; ')}`);
-    const firewall = await firewallOf(request, query.fw_instance_id, query.enterprise_project_id);
+    const firewall = await firewallOf(request);
     const now = Date.now();
     if (agentStatus(firewall.last_seen_at, offlineMs, now) !== 'online') {
       throw captureCodes.state(`firewall ${firewall.host_id} (${firewall.host_name}) is offline; its agent must be running to capture`);
@@ -155,7 +156,7 @@ export const captureRoutes: FastifyPluginAsync = async (app) => {
     schema: { summary: 'CFW ListCaptureTask', params: ProjectParams, querystring: ListCaptureQuery, response: { 200: ListCaptureResponse } },
   }, async (request) => {
     const query = request.query as Static<typeof ListCaptureQuery>;
-    const firewall = await firewallOf(request, query.fw_instance_id, query.enterprise_project_id);
+    const firewall = await firewallOf(request);
     const { total, records } = await captures.list(firewall.project_id, firewall.host_id, query.limit, query.offset);
     const now = Date.now();
     return { data: { limit: query.limit, offset: query.offset, total, records: records.map((r) => toRecord(r, now)) } };
@@ -165,10 +166,9 @@ export const captureRoutes: FastifyPluginAsync = async (app) => {
     config: huaweiRoute('cfw'),
     schema: { summary: 'CFW CancelCaptureTask: stop a running capture', params: ProjectParams, querystring: FwQuery, body: CancelCaptureBody, response: { 200: CaptureTaskIdResponse } },
   }, async (request) => {
-    const query = request.query as Static<typeof FwQuery>;
     const { task_id: taskId } = request.body as Static<typeof CancelCaptureBody>;
-    const firewall = await firewallOf(request, query.fw_instance_id, query.enterprise_project_id);
-    const record = await captureOf(request, firewall, taskId);
+    const firewall = await firewallOf(request);
+    const record = await captureOf(firewall, taskId);
     if (!['queued', 'running'].includes(record.job.state)) throw captureCodes.state(`capture task ${taskId} is not running`);
     await tasks.cancelTask(taskId, 'stopped by user');
     notifier.notify(firewall.id);
@@ -179,11 +179,10 @@ export const captureRoutes: FastifyPluginAsync = async (app) => {
     config: huaweiRoute('cfw'),
     schema: { summary: 'CFW DeleteCaptureTask: delete tasks and their pcaps (running ones are stopped first)', params: ProjectParams, querystring: FwQuery, body: DeleteCaptureBody, response: { 200: CaptureTaskIdResponse } },
   }, async (request) => {
-    const query = request.query as Static<typeof FwQuery>;
     const { task_ids: taskIds } = request.body as Static<typeof DeleteCaptureBody>;
-    const firewall = await firewallOf(request, query.fw_instance_id, query.enterprise_project_id);
+    const firewall = await firewallOf(request);
     const unique = [...new Set(taskIds)];
-    const records = await Promise.all(unique.map((id) => captureOf(request, firewall, id))); // all or nothing
+    const records = await Promise.all(unique.map((id) => captureOf(firewall, id))); // all or nothing
     for (const record of records) {
       if (['queued', 'running'].includes(record.job.state)) await tasks.cancelTask(record.task.id, 'stopped because the task was deleted');
     }
@@ -197,8 +196,8 @@ export const captureRoutes: FastifyPluginAsync = async (app) => {
     schema: { summary: 'CFW ListCaptureResult: an expiring, access-coded download link for the pcap', params: ProjectParams, querystring: CaptureResultQuery, response: { 200: CaptureResultResponse } },
   }, async (request) => {
     const query = request.query as Static<typeof CaptureResultQuery>;
-    const firewall = await firewallOf(request, query.fw_instance_id, query.enterprise_project_id);
-    const record = await captureOf(request, firewall, query.task_id);
+    const firewall = await firewallOf(request);
+    const record = await captureOf(firewall, query.task_id);
     let ips = [...new Set(query.ip ?? [])];
     if (query.type === 1) {
       if (ips.length === 0) throw invalidParameter('cfw', 'type=1 restricts downloads to the addresses in ip; give 1 to 3 of them');
