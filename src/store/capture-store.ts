@@ -29,8 +29,9 @@ export class CaptureStore {
 
   /** Capture-capable, non-revoked agents of a project: CFW firewall instances (fw_instance_id = host_id). */
   async firewalls(projectId: string, eps: string[] | null): Promise<Agent[]> {
+    if (eps !== null && eps.length === 0) return [];
     let q = this.db.selectFrom('agents').selectAll().where('project_id', '=', projectId).where('revoked_at', 'is', null);
-    if (eps !== null) q = q.where('enterprise_project_id', 'in', eps.length > 0 ? eps : ['\u0000']);
+    if (eps !== null) q = q.where('enterprise_project_id', 'in', eps);
     const rows = await q.orderBy('enrolled_at').orderBy('id').execute();
     return rows.filter((a) => isCaptureCapable(a));
   }
@@ -38,7 +39,10 @@ export class CaptureStore {
   async firewall(projectId: string, fwInstanceId: string, eps: string[] | null): Promise<Agent | undefined> {
     let q = this.db.selectFrom('agents').selectAll().where('project_id', '=', projectId).where('host_id', '=', fwInstanceId)
       .where('revoked_at', 'is', null);
-    if (eps !== null) q = q.where('enterprise_project_id', 'in', eps.length > 0 ? eps : ['\u0000']);
+    if (eps !== null) {
+      if (eps.length === 0) return undefined;
+      q = q.where('enterprise_project_id', 'in', eps);
+    }
     const agent = await q.executeTakeFirst();
     return agent && isCaptureCapable(agent) ? agent : undefined;
   }
