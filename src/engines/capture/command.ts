@@ -53,6 +53,12 @@ export interface CaptureRunOptions {
   progressIntervalMs?: number;
   /** Time between SIGINT and SIGKILL when stopping the tool; default 3000 ms. */
   killGraceMs?: number;
+  /**
+   * On abort, how long the tool keeps running before SIGINT so it writes what it already received;
+   * default 750 ms. libpcap hands dumpcap its packets in blocks, after up to dumpcap's 250 ms read
+   * timeout, and dumpcap discards a block still pending when SIGINT arrives.
+   */
+  stopFlushMs?: number;
 }
 
 export class CaptureOptionsError extends Error {

@@ -43,6 +43,7 @@ const DUMPCAP_SAFETY_MS = 2000;
 const EXIT_WAIT_AFTER_KILL_MS = 5000;
 const POLL_MS = 250;
 const START_POLL_MS = 25;
+const DEFAULT_STOP_FLUSH_MS = 750;
 
 /** Runs one capture to its end and reports why it stopped. Never rejects for tool failures. */
 export async function runCapture(opts: CaptureRunOptions): Promise<CaptureRunResult> {
@@ -71,6 +72,7 @@ export async function runCapture(opts: CaptureRunOptions): Promise<CaptureRunRes
   const follower = new FileFollower(opts.outputFile);
   const progressEvery = Math.max(100, opts.progressIntervalMs ?? 1000);
   const grace = Math.max(100, opts.killGraceMs ?? 3000);
+  const stopFlushMs = Math.min(5000, Math.max(0, opts.stopFlushMs ?? DEFAULT_STOP_FLUSH_MS));
   const durationMs = opts.durationSeconds * 1000;
 
   // Mutable run state, shared with the event callbacks.
@@ -153,7 +155,8 @@ export async function runCapture(opts: CaptureRunOptions): Promise<CaptureRunRes
   const onAbort = (): void => {
     if (st.exited || st.aborted) return;
     st.aborted = opts.abortReason?.() ?? 'user_stop';
-    stopTool();
+    // Not SIGINT at once: packets the kernel already delivered would be lost (see stopFlushMs).
+    timers.push(setTimeout(stopTool, stopFlushMs));
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   // An abort that landed while the tool was being spawned fired no event: honour it now.
