@@ -3,11 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { HostFacts } from '../domain/host-facts.js';
+import { AGENT_RESTARTED_REASON } from '../domain/jobs.js';
+import { reconnectDelayMs } from './backoff.js';
 import { AgentClient, AgentHttpError, type AgentIdentity, type OfferedJob } from './client.js';
 import { collectFacts } from './facts.js';
 import type { AbortCause, AgentSettings, JobContext, JobHandler, JobOutcome } from './handlers/handler.js';
 import { handlerFor, jobHandlers } from './handlers/index.js';
 import { LeftoverTracker } from './leftovers.js';
+import { StateLock } from './state-lock.js';
 
 export interface AgentOptions {
   server: string;
@@ -42,6 +45,7 @@ export class AgentRuntime {
   private leaseSeconds = 60;
   private readonly log: (message: string) => void;
   private readonly leftovers: LeftoverTracker;
+  private lock: StateLock | null = null;
 
   constructor(private readonly options: AgentOptions) {
     this.client = new AgentClient(options.server);
@@ -89,10 +93,32 @@ export class AgentRuntime {
 
   /** Runs until `stop()`; throws AgentRevokedError when the server no longer accepts this agent. */
   async run(): Promise<void> {
-    await this.ensureEnrolled();
-    this.leftovers.cleanPrevious(this.log);
+    // One process per identity: throws StateDirLockedError while another live agent holds this state dir.
+    this.lock ??= StateLock.acquire(this.options.stateDir, this.options.server);
+    try {
+      await this.ensureEnrolled();
+    } catch (error) {
+      this.releaseLock();
+      throw error;
+    }
+    const ended = this.leftovers.cleanPrevious(this.log);
+    await Promise.all(ended.map((jobId) => this.finishWithRetry(jobId, { outcome: 'failed', reason: AGENT_RESTARTED_REASON })));
+    try {
+      await this.pollLoop();
+    } catch (error) {
+      this.releaseLock();
+      throw error;
+    }
+  }
+
+  private releaseLock(): void {
+    this.lock?.release();
+    this.lock = null;
+  }
+
+  private async pollLoop(): Promise<void> {
     const stop = this.stopController.signal;
-    let backoffMs = 500;
+    let failures = 0;
     while (!stop.aborted) {
       const facts = this.facts();
       const digest = crypto.createHash('sha256').update(JSON.stringify(facts)).digest('hex');
@@ -102,7 +128,7 @@ export class AgentRuntime {
           free > 0 ? (this.options.waitSeconds ?? 20) : 0, stop);
         this.sentFactsDigest = digest;
         this.leaseSeconds = response.lease_seconds;
-        backoffMs = 500;
+        failures = 0;
         for (const id of response.cancel_job_ids) this.abortJob(id, 'user_stop');
         for (const job of response.jobs.slice(0, Math.max(0, free))) await this.startJob(job);
         if (free <= 0) await sleep(1000, stop);
@@ -111,9 +137,9 @@ export class AgentRuntime {
         if (error instanceof AgentHttpError && error.status === 401) {
           throw new AgentRevokedError(`the server refused this agent's credentials: ${error.message}`);
         }
-        this.log(`check-in failed (${(error as Error).message}); retrying in ${Math.round(backoffMs / 1000)} s`);
-        await sleep(backoffMs, stop);
-        backoffMs = Math.min(backoffMs * 2, 30_000);
+        const delayMs = reconnectDelayMs(failures++);
+        this.log(`check-in failed (${(error as Error).message}); retrying in ${(delayMs / 1000).toFixed(1)} s`);
+        await sleep(delayMs, stop);
       }
     }
   }
@@ -126,6 +152,7 @@ export class AgentRuntime {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); })]);
     clearTimeout(timer);
+    this.releaseLock();
   }
 
   private abortJob(jobId: string, cause: AbortCause): void {

@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AgentRevokedError, AgentRuntime } from '../agent/runtime.js';
+import { StateDirLockedError } from '../agent/state-lock.js';
 
 const HELP = `usage: guardpost agent --server URL [--enroll-token TOKEN] [--state-dir DIR] [--name HOST] [--interfaces any,eth0]
 
 Runs the Guardpost agent on this host. The first run enrolls with the token (also read from
 GUARDPOST_ENROLL_TOKEN) and keeps the agent identity in DIR/agent.json (mode 0600); later runs reuse it.
+One agent process per DIR: while one runs (DIR/agent.lock), another refuses to start (exit code 4).
 --interfaces lists the interfaces this agent offers for packet capture (empty: no capture capability);
 NETNS/IFACE names an interface inside a network namespace. The first one is the firewall's capture interface.`;
 
@@ -58,6 +60,10 @@ export async function agentCommand(args: string[]): Promise<number> {
     if (error instanceof AgentRevokedError) {
       console.error(`guardpost agent: ${error.message}`);
       return 3;
+    }
+    if (error instanceof StateDirLockedError) {
+      console.error(`guardpost agent: ${error.message}`);
+      return 4;
     }
     throw error;
   }

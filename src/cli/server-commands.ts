@@ -1,12 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig, type GuardpostConfig } from '../config.js';
 import { startServer, type RunningServer } from '../server/server.js';
-
-const binPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/guardpost.js');
+import { LocalAgentSupervisor } from './local-agent.js';
 
 /** Resolves on the first SIGINT/SIGTERM; a second one exits at once. */
 function shutdownSignal(): Promise<string> {
@@ -44,57 +41,6 @@ export async function serveCommand(args: string[]): Promise<number> {
   await shutdownSignal();
   await server.close();
   return 0;
-}
-
-/** Keeps the local agent process running next to the server; restarts it with backoff if it dies. */
-class LocalAgentSupervisor {
-  private child: ChildProcess | null = null;
-  private stopping = false;
-  private restarts = 0;
-
-  constructor(private readonly server: RunningServer, private readonly config: GuardpostConfig, private readonly interfaces: string) {}
-
-  private get stateDir(): string {
-    return path.join(this.config.home, 'agent');
-  }
-
-  async start(): Promise<void> {
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    delete env.GUARDPOST_ENROLL_TOKEN;
-    if (!fs.existsSync(path.join(this.stateDir, 'agent.json'))) {
-      const projectId = this.server.credentials?.project_id
-        ?? (await this.server.ctx.store.db.selectFrom('projects').select('id').orderBy('created_at').executeTakeFirstOrThrow()).id;
-      const { token } = await this.server.ctx.agents.createEnrollmentToken({
-        projectId, description: 'local agent of guardpost start', ttlMs: 10 * 60_000, maxUses: 1,
-      });
-      env.GUARDPOST_ENROLL_TOKEN = token; // by environment, never argv: argv is visible to every user
-    }
-    const child = spawn(process.execPath, [binPath, 'agent', '--server', this.server.endpoint, '--state-dir', this.stateDir,
-      '--interfaces', this.interfaces], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-    this.child = child;
-    child.once('exit', (code, signal) => {
-      this.child = null;
-      if (this.stopping) return;
-      if (code === 3) {
-        console.error('guardpost: the local agent was revoked; not restarting it (remove $GUARDPOST_HOME/agent to enroll again)');
-        return;
-      }
-      const delay = Math.min(30_000, 1000 * 2 ** Math.min(this.restarts++, 5));
-      console.error(`guardpost: local agent exited (${code ?? signal}); restarting in ${delay / 1000} s`);
-      setTimeout(() => { if (!this.stopping) void this.start().catch((e: Error) => console.error(`guardpost: ${e.message}`)); }, delay).unref();
-    });
-  }
-
-  async stop(graceMs = 25_000): Promise<void> {
-    this.stopping = true;
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
-  }
 }
 
 export async function startCommand(args: string[]): Promise<number> {

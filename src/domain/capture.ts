@@ -1,4 +1,4 @@
-import { LEASE_EXPIRED_REASON, type JobView } from './jobs.js';
+import { AGENT_RESTARTED_REASON, LEASE_EXPIRED_REASON, type JobView } from './jobs.js';
 import { defineQuota } from './quotas.js';
 
 /** CFW packet capture: status, stop reasons and display formats. Pure; no I/O. */
@@ -33,7 +33,9 @@ export interface CaptureJobView extends JobView {
 export function captureStopReason(job: CaptureJobView): CaptureStopReason | null {
   if (job.result?.stop_reason) return job.result.stop_reason;
   if (job.state === 'cancelled') return 'user_stop';
-  if (job.state === 'failed') return job.failureReason === LEASE_EXPIRED_REASON ? 'agent_lost' : 'tool_error';
+  if (job.state === 'failed') {
+    return job.failureReason === LEASE_EXPIRED_REASON || job.failureReason === AGENT_RESTARTED_REASON ? 'agent_lost' : 'tool_error';
+  }
   return null;
 }
 

@@ -44,3 +44,5 @@ export function afterLeaseExpiry(job: { attempts: number; maxAttempts: number; c
 }
 
 export const LEASE_EXPIRED_REASON = 'agent lost: the job lease expired without progress from the agent';
+/** The failure reason an agent reports for a job its dead predecessor left running, which it ended on start. */
+export const AGENT_RESTARTED_REASON = 'agent restarted: the agent process running this job died, and its restart ended what the job left running';

@@ -65,3 +65,35 @@ test('finished jobs are forgotten and a missing or corrupt file is harmless', ()
     fs.rmSync(stateDir, { recursive: true, force: true });
   }
 });
+
+test('jobs whose owning agent process still runs are left alone, and kept on record', async () => {
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-state-'));
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-job-live-'));
+  const file = path.join(stateDir, 'inflight.json');
+  const marker = path.join(workDir, 'capture.pcap');
+  const tool = longRunning(marker);
+  const owner = longRunning('owner');
+  try {
+    const ownerStat = fs.readFileSync(`/proc/${owner.pid}/stat`, 'utf8');
+    const startTime = ownerStat.slice(ownerStat.lastIndexOf(')') + 2).split(' ')[19];
+    fs.writeFileSync(file, JSON.stringify({
+      'job-live': { workDir, processes: [{ pid: tool.pid, marker }], owner: { pid: owner.pid, start_time: startTime } },
+    }));
+    const messages: string[] = [];
+    const ended = new LeftoverTracker(file).cleanPrevious((m) => messages.push(m));
+    assert.deepEqual(ended, []);
+    assert.equal(tool.exitCode, null, 'a live agent\'s capture tool keeps running');
+    assert.equal(fs.existsSync(workDir), true);
+    assert.ok(Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')) as object).includes('job-live'));
+    assert.match(messages.join('\n'), /still runs: left alone/);
+
+    owner.kill('SIGKILL');
+    await exited(owner);
+    assert.deepEqual(new LeftoverTracker(file).cleanPrevious(() => undefined), ['job-live'], 'once the owner is dead, its job is ended');
+    await exited(tool);
+    assert.equal(fs.existsSync(workDir), false);
+  } finally {
+    fs.rmSync(stateDir, { recursive: true, force: true });
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+});

@@ -20,6 +20,23 @@ const SNAPSHOT_EVERY_MS = 5000;
 const SNAPSHOT_MAX_BYTES = 64 * 1024 * 1024;
 const MAX_PCAP_BYTES = 2 * 1024 * 1024 * 1024;
 
+const FINAL_UPLOAD_ATTEMPTS = 6;
+
+/** The final pcap survives a server restart (e.g. `guardpost start` killed and started again): retried, bounded. */
+async function uploadWithRetry(ctx: JobContext, file: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.uploadArtifact(CAPTURE_PCAP_ARTIFACT, file, 'application/vnd.tcpdump.pcap');
+      return;
+    } catch (error) {
+      const status = (error as { status?: unknown }).status;
+      if (attempt >= FINAL_UPLOAD_ATTEMPTS || (typeof status === 'number' && status < 500)) throw error;
+      ctx.log(`pcap upload failed (${(error as Error).message}); retrying`);
+      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+    }
+  }
+}
+
 function parsePayload(raw: unknown): CapturePayload {
   const p = raw as Partial<CapturePayload> | null;
   if (!p || typeof p.interface !== 'string' || !p.rule || !Number.isInteger(p.max_packets) || !Number.isInteger(p.duration_seconds)) {
@@ -107,7 +124,7 @@ export const captureHandler: JobHandler = {
     };
     if (fs.existsSync(file) && fs.statSync(file).size > 0) {
       try {
-        await ctx.uploadArtifact(CAPTURE_PCAP_ARTIFACT, file, 'application/vnd.tcpdump.pcap');
+        await uploadWithRetry(ctx, file);
       } catch (error) {
         return { outcome: 'failed', reason: `the pcap could not be uploaded: ${(error as Error).message}`, result: { ...jobResult, stop_reason: 'write_error' } };
       }
