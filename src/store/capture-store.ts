@@ -137,7 +137,9 @@ export class CaptureStore {
   private async countStoredPackets(pcap: { jobId: string; blobKey: string; size: number }): Promise<Partial<CaptureJobResult> | null> {
     const stream = await this.blobs.get(pcap.blobKey);
     if (!stream) return null;
-    const count = await countCapturePackets(stream);
+    // A file removed (retention, deletion) while it is read is not this request's failure: left uncounted.
+    const count = await countCapturePackets(stream).catch(() => null);
+    if (!count) return null;
     const result: Partial<CaptureJobResult> = { packets: count.packets, file_bytes: pcap.size, truncated: count.truncated || count.corrupt !== null };
     await this.db.updateTable('jobs').set({ result: JSON.stringify(result) }).where('id', '=', pcap.jobId).where('result', 'is', null).execute();
     return result;
