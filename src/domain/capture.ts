@@ -95,6 +95,11 @@ export const MAX_CAPTURE_PACKETS = 1_000_000;
 /** Wrong access codes before a download link locks for good. */
 export const MAX_WRONG_CODES = 5;
 export const MAX_ALLOWED_DOWNLOAD_IPS = 3;
+/**
+ * Live download links kept per capture task: each ListCaptureResult call adds one and the oldest beyond
+ * this many are revoked, so repeated calls cannot grow the table while the newest links keep working.
+ */
+export const MAX_LIVE_LINKS_PER_TASK = 20;
 
 defineQuota({ name: 'capture.tasks_per_firewall_per_day', description: 'capture tasks one firewall may start in any 24 hours (CFW: 20)', defaultLimit: 20 });
 defineQuota({ name: 'capture.running_per_firewall', description: 'capture tasks running at once on one firewall (CFW: 1)', defaultLimit: 1 });

@@ -1,8 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { BlobStore } from '../blobs/blob-store.js';
-import type { CaptureJobResult, CaptureJobView } from '../domain/capture.js';
+import { CAPTURE_PCAP_ARTIFACT, type CaptureJobResult, type CaptureJobView } from '../domain/capture.js';
+import { countCapturePackets } from '../engines/capture/packet-count.js';
 import { toJobView } from './task-store.js';
-import type { Agent, Database, Job, Task } from './schema.js';
+import type { Agent, Database, Job, JobState, Task } from './schema.js';
 import type { Dialect } from './database.js';
 
 export interface CaptureRecord {
@@ -22,6 +23,14 @@ function parseResult(job: Job): Partial<CaptureJobResult> | null {
     return null;
   }
 }
+
+const FINISHED_STATES: JobState[] = ['succeeded', 'failed', 'cancelled'];
+/** Partial pcaps ListCaptureTask counts while answering (at most this many, this small); the sweep does the rest. */
+const INLINE_COUNTS = 3;
+const INLINE_COUNT_BYTES = 64 * 1024 * 1024;
+
+/** How long an expired link row stays so its holder hears 410 "expired" rather than 404 (the sweep then drops it). */
+const EXPIRED_LINK_GRACE_MS = 10 * 60_000;
 
 /** SQL for CFW capture tasks and their download links; the task/job core lives in TaskStore. */
 export class CaptureStore {
@@ -97,20 +106,53 @@ export class CaptureStore {
     const [tasks, jobs, artifacts] = await Promise.all([
       this.db.selectFrom('tasks').selectAll().where('id', 'in', ids).execute(),
       this.db.selectFrom('jobs').selectAll().where('task_id', 'in', ids).execute(),
-      this.db.selectFrom('artifacts').select(['task_id', 'size']).where('task_id', 'in', ids).execute(),
+      this.db.selectFrom('artifacts').select(['task_id', 'name', 'blob_key', 'size']).where('task_id', 'in', ids).execute(),
     ]);
     const records: CaptureRecord[] = [];
+    let counted = 0;
     for (const capture of captures) {
       const task = tasks.find((t) => t.id === capture.task_id);
       const job = jobs.find((j) => j.task_id === capture.task_id);
       if (!task || !job) continue;
       const stored = artifacts.filter((a) => a.task_id === capture.task_id);
+      let result = parseResult(job);
+      const pcap = stored.find((a) => a.name === CAPTURE_PCAP_ARTIFACT);
+      // A lost agent's partial pcap is counted on first sight (small files here, any size in the sweep).
+      if (result === null && pcap && FINISHED_STATES.includes(job.state) && counted < INLINE_COUNTS && Number(pcap.size) <= INLINE_COUNT_BYTES) {
+        counted += 1;
+        result = await this.countStoredPackets({ jobId: job.id, blobKey: pcap.blob_key, size: Number(pcap.size) });
+      }
       records.push({
-        task, capture, job, jobView: { ...toJobView(job), result: parseResult(job) },
+        task, capture, job, jobView: { ...toJobView(job), result },
         storedBytes: stored.length > 0 ? stored.reduce((sum, a) => sum + Number(a.size), 0) : null,
       });
     }
     return records;
+  }
+
+  /**
+   * Gives a finished capture job without a result (the agent was lost, or it was cancelled before
+   * confirming) the packet count of its stored pcap, once: the result is written only while still empty.
+   */
+  private async countStoredPackets(pcap: { jobId: string; blobKey: string; size: number }): Promise<Partial<CaptureJobResult> | null> {
+    const stream = await this.blobs.get(pcap.blobKey);
+    if (!stream) return null;
+    // A file removed (retention, deletion) while it is read is not this request's failure: left uncounted.
+    const count = await countCapturePackets(stream).catch(() => null);
+    if (!count) return null;
+    const result: Partial<CaptureJobResult> = { packets: count.packets, file_bytes: pcap.size, truncated: count.truncated || count.corrupt !== null };
+    await this.db.updateTable('jobs').set({ result: JSON.stringify(result) }).where('id', '=', pcap.jobId).where('result', 'is', null).execute();
+    return result;
+  }
+
+  /** Background half of countStoredPackets: any size, a bounded batch per run. */
+  private async countUncountedPcaps(): Promise<void> {
+    const pending = await this.db.selectFrom('jobs').innerJoin('capture_tasks', 'capture_tasks.task_id', 'jobs.task_id')
+      .innerJoin('artifacts', 'artifacts.job_id', 'jobs.id')
+      .select(['jobs.id as jobId', 'artifacts.blob_key as blobKey', 'artifacts.size as size'])
+      .where('jobs.result', 'is', null).where('jobs.state', 'in', FINISHED_STATES).where('artifacts.name', '=', CAPTURE_PCAP_ARTIFACT)
+      .where('capture_tasks.files_purged_at', 'is', null).limit(20).execute();
+    for (const p of pending) await this.countStoredPackets({ jobId: p.jobId, blobKey: p.blobKey, size: Number(p.size) });
   }
 
   async artifacts(taskId: string) {
@@ -139,7 +181,8 @@ export class CaptureStore {
    * Retention and deletion, idempotent so every replica may run it: pcaps past retention are removed;
    * deleted tasks lose late-arriving pcaps at once, and their rows go once their job has ended and the
    * 24 hours in which they count toward `capture.tasks_per_firewall_per_day` are over (deleting a task
-   * must not give back the daily quota); stale links go.
+   * must not give back the daily quota); links expired for more than 10 minutes go; partial pcaps of lost
+   * agents get their packet count.
    */
   async sweep(now = Date.now()): Promise<void> {
     const expired = await this.db.selectFrom('capture_tasks').innerJoin('jobs', 'jobs.task_id', 'capture_tasks.task_id')
@@ -157,11 +200,26 @@ export class CaptureStore {
         .where('jobs.state', 'in', ['queued', 'running']))))
       .limit(500).execute();
     if (removable.length > 0) await this.db.deleteFrom('tasks').where('id', 'in', removable.map((r) => r.task_id)).execute();
-    await this.db.deleteFrom('capture_links').where('expires_at', '<', now - 86_400_000).execute();
+    await this.db.deleteFrom('capture_links').where('expires_at', '<', now - EXPIRED_LINK_GRACE_MS).execute();
+    await this.countUncountedPcaps();
   }
 
-  createLink(link: Database['capture_links']): Promise<unknown> {
-    return this.db.insertInto('capture_links').values(link).execute();
+  /**
+   * Stores a new download link and keeps the task's link rows bounded: its expired links and all but the
+   * newest `maxLinks` go in the same transaction, with the task's row locked (PostgreSQL) so concurrent
+   * requests cannot each keep their own `maxLinks`.
+   */
+  async createLink(link: Database['capture_links'], maxLinks: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      let lock = trx.selectFrom('capture_tasks').select('task_id').where('task_id', '=', link.task_id);
+      if (this.dialect === 'postgres') lock = lock.forUpdate();
+      await lock.execute();
+      await trx.insertInto('capture_links').values(link).execute();
+      const keep = await trx.selectFrom('capture_links').select('id').where('task_id', '=', link.task_id)
+        .where('expires_at', '>', link.created_at).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(maxLinks).execute();
+      await trx.deleteFrom('capture_links').where('task_id', '=', link.task_id)
+        .where('id', 'not in', keep.length > 0 ? keep.map((k) => k.id) : [link.id]).execute();
+    });
   }
 
   getLink(id: string) {

@@ -4,7 +4,7 @@ import { formatCaptureSize } from '../../src/domain/capture.js';
 import { http, projectToken, type HttpResult } from '../helpers/http.js';
 import { CfwClient, closeTestServer, download, type CaptureRecordVO } from '../helpers/netns.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { assertHuaweiError, checkin, enrollAgent, hostFacts, type EnrolledAgent } from './support.js';
+import { assertHuaweiError, checkin, enrollAgent, hostFacts, tinyPcap, type EnrolledAgent } from './support.js';
 
 /**
  * CFW capture API contract without packets: every validation rule and its documented error code,
@@ -33,32 +33,6 @@ const v6 = (over: Body = {}): Body => valid({
   source: { address: 'fd00::1', address_type: 1, type: 0 }, destination: { address: 'fd00::2', address_type: 1, type: 0 },
   service: { protocol: 58, source_port: '', dest_port: '' }, ...over,
 });
-
-/** A classic pcap (EN10MB) with one small IPv4/TCP frame. */
-function tinyPcap(): Buffer {
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(262144, 16);
-  header.writeUInt32LE(1, 20);
-  const frame = Buffer.alloc(54);
-  frame.writeUInt16BE(0x0800, 12);
-  frame[14] = 0x45;
-  frame.writeUInt16BE(40, 16);
-  frame[22] = 64;
-  frame[23] = 6;
-  Buffer.from([10, 0, 0, 1, 10, 0, 0, 2]).copy(frame, 26);
-  frame.writeUInt16BE(40000, 34);
-  frame.writeUInt16BE(80, 36);
-  frame[46] = 0x50;
-  frame[47] = 0x02;
-  const record = Buffer.alloc(16);
-  record.writeUInt32LE(Math.floor(Date.now() / 1000), 0);
-  record.writeUInt32LE(frame.length, 8);
-  record.writeUInt32LE(frame.length, 12);
-  return Buffer.concat([header, record, frame]);
-}
 
 describe('CFW capture API: validation, ids, quotas and lifecycle (fake capture agent)', () => {
   let ts: TestServer;
@@ -356,12 +330,12 @@ describe('CFW capture API: validation, ids, quotas and lifecycle (fake capture a
     assert.equal((one.body as { data: { records: unknown[] } }).data.records.length, 1);
   });
 
-  it('ListCaptureResult: type=1 needs 1-3 IP addresses; bad values are CFW.00200003; no file is CFW.00200005', async () => {
+  it('ListCaptureResult: type=1 needs 1-3 IP addresses or CIDR ranges; bad values are CFW.00200003; no file is CFW.00200005', async () => {
     const id = await createOk(fw1, valid({ name: 'no-file' }));
     await stopOk(fw1, id);
     await rejected('type=1 without ip', () => cfw.result(fw1, id, { type: 1 }));
     await rejected('4 ips', () => cfw.result(fw1, id, { type: 1, ip: ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'] }));
-    for (const bad of ['abc', '10.0.0.1/24', 'fe80::1%eth0', '10.0.0.256', '']) {
+    for (const bad of ['abc', '10.0.0.0/33', 'fd00::/129', '10.0.0.0/', '/24', '10.0.0.0/2a', 'abc/8', 'fe80::1%eth0', '10.0.0.256', '']) {
       await rejected(`ip ${JSON.stringify(bad)}`, () => cfw.result(fw1, id, { type: 1, ip: [bad] }));
     }
     await rejected('type=2', () => cfw.result(fw1, id, { type: 2 }));

@@ -70,9 +70,11 @@ async function names(query: string): Promise<string[]> {
 const STRING_FIELDS = [
   'host_name', 'host_id', 'agent_id', 'private_ip', 'public_ip', 'enterprise_project_id', 'enterprise_project_name', 'os_name', 'os_version',
   'kernel_version', 'host_status', 'agent_status', 'install_result_code', 'version', 'protect_status', 'os_type', 'os_bit', 'detect_result',
-  'charging_mode', 'asset_value', 'agent_version', 'upgrade_status', 'host_sources',
+  'charging_mode', 'asset_value', 'agent_version', 'upgrade_status', 'host_sources', 'os_image', 'group_id', 'group_name',
 ];
-const INTEGER_FIELDS = ['expire_time', 'agent_create_time', 'agent_update_time', 'open_time', 'asset', 'vulnerability', 'baseline', 'intrusion'];
+const INTEGER_FIELDS = [
+  'expire_time', 'agent_create_time', 'agent_update_time', 'open_time', 'asset', 'vulnerability', 'baseline', 'intrusion', 'install_progress',
+];
 const BOOLEAN_FIELDS = ['outside_host', 'upgradable', 'protect_interrupt', 'protect_degradation'];
 
 describe('ListHostStatus', () => {
@@ -115,6 +117,12 @@ describe('ListHostStatus', () => {
     const db = result.body.data_list.find((h) => h.host_name === 'db-01') as Host;
     assert.equal(db.public_ip, '203.0.113.2');
     assert.equal(db.os_type, 'Windows');
+    assert.equal(db.os_image, 'Windows Server 2022');
+    for (const host of result.body.data_list) {
+      assert.equal(host.install_progress, 100, `${host.host_name}: enrolled agents are installed`);
+      assert.equal(host.group_id, '');
+      assert.equal(host.group_name, '');
+    }
   });
 
   test('paging: limit 10..200, offset; pages do not overlap and cover everything', async () => {

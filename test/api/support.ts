@@ -263,3 +263,29 @@ export function concretePath(url: string, projectId: string): string {
     return segment;
   }).join('/');
 }
+
+/** A classic pcap (EN10MB) with `packets` copies of one small IPv4/TCP frame. */
+export function tinyPcap(packets = 1): Buffer {
+  const header = Buffer.alloc(24);
+  header.writeUInt32LE(0xa1b2c3d4, 0);
+  header.writeUInt16LE(2, 4);
+  header.writeUInt16LE(4, 6);
+  header.writeUInt32LE(262144, 16);
+  header.writeUInt32LE(1, 20);
+  const frame = Buffer.alloc(54);
+  frame.writeUInt16BE(0x0800, 12);
+  frame[14] = 0x45;
+  frame.writeUInt16BE(40, 16);
+  frame[22] = 64;
+  frame[23] = 6;
+  Buffer.from([10, 0, 0, 1, 10, 0, 0, 2]).copy(frame, 26);
+  frame.writeUInt16BE(40000, 34);
+  frame.writeUInt16BE(80, 36);
+  frame[46] = 0x50;
+  frame[47] = 0x02;
+  const record = Buffer.alloc(16);
+  record.writeUInt32LE(Math.floor(Date.now() / 1000), 0);
+  record.writeUInt32LE(frame.length, 8);
+  record.writeUInt32LE(frame.length, 12);
+  return Buffer.concat([header, ...Array.from({ length: packets }, () => [record, frame]).flat()]);
+}

@@ -191,7 +191,7 @@ describe('CFW capture limits and endings (real agents in a network namespace)', 
     assert.equal(record.stop_reason, 'user_stop');
   });
 
-  it('agent killed mid-capture: after the lease expires the task is 0 / agent_lost with the last uploaded pcap', { timeout: 60_000 }, async () => {
+  it('agent killed mid-capture: after the lease expires the task is 0 / agent_lost with the last uploaded pcap and its packet count', { timeout: 60_000 }, async () => {
     const p = pair!;
     const fw3 = crashAgent!.hostId;
     const taskId = (await cfw.waitCapturing(fw3, 'crash')).task_id;
@@ -219,6 +219,7 @@ describe('CFW capture limits and endings (real agents in a network namespace)', 
     const { packets } = parsePcap(pcap);
     assert.deepEqual(packets.map((x) => `${x.icmpType}/${x.icmpSeq}`), ['8/1', '8/2', '8/3', '8/4'], packets.map(describePacket).join('\n'));
     assert.equal(await tcpdumpCount(pcap, work), 4);
+    assert.equal(record.packets, 4, 'packets is the count of the stored partial pcap');
   });
 
   it('deleting a running task stops it first and removes its files; it still counts toward the daily quota', { timeout: 60_000 }, async () => {

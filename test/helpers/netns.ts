@@ -558,8 +558,8 @@ export class CfwClient {
     });
   }
 
-  firewalls() {
-    return this.call<{ data: { total: number; records: Array<Record<string, unknown>> } }>('GET', '/firewall/exist', { offset: 0, limit: 10, service_type: 0 });
+  firewalls(extra: Record<string, string> = {}) {
+    return this.call<{ data: { total: number; records: Array<Record<string, unknown>> } }>('GET', '/firewall/exist', { offset: 0, limit: 10, service_type: 0, ...extra });
   }
 
   create(fw: string, body: unknown) {

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { CAPTURE_PCAP_ARTIFACT, MAX_WRONG_CODES } from '../../domain/capture.js';
+import { CAPTURE_PCAP_ARTIFACT, MAX_LIVE_LINKS_PER_TASK, MAX_WRONG_CODES } from '../../domain/capture.js';
 import { safeEqual, sha256Hex } from '../../identity/secrets.js';
 
-import { canonicalIp, downloadFileName } from './capture.js';
+import { downloadFileName } from './capture.js';
+import { canonicalIp, clientAllowed } from './download-clients.js';
 
 /**
  * The download behind ListCaptureResult's `url`: no IAM credentials, only the access code (`?code=` or
@@ -31,13 +32,13 @@ export const captureDownloadRoutes: FastifyPluginAsync = async (app) => {
     const { link_id: linkId } = request.params as Static<typeof LinkParams>;
     const code = (request.query as Static<typeof LinkQuery>).code ?? (request.headers['x-access-code'] as string | undefined);
     const link = await captures.getLink(linkId);
-    if (!link) return refuse(reply, 404, 'CFW.00200005', 'This download link does not exist or its task was deleted.');
+    if (!link) return refuse(reply, 404, 'CFW.00200005', `This download link does not exist: it was replaced by newer links (at most ${MAX_LIVE_LINKS_PER_TASK} per task), expired long ago, or its task was deleted.`);
     const now = Date.now();
     if (link.locked_at !== null) return refuse(reply, 423, 'GP.CAPTURE.0423', 'This download link is locked after too many wrong access codes; request a new one with ListCaptureResult.');
     if (link.expires_at <= now) return refuse(reply, 410, 'GP.CAPTURE.0410', 'This download link has expired; request a new one with ListCaptureResult.');
     const allowed = JSON.parse(link.allowed_ips) as string[];
     const clientIp = canonicalIp(request.ip) ?? request.ip;
-    if (allowed.length > 0 && !allowed.includes(clientIp)) {
+    if (allowed.length > 0 && !clientAllowed(clientIp, allowed)) {
       return refuse(reply, 403, 'GP.CAPTURE.0403', `Downloads of this result are restricted to other client addresses (yours: ${clientIp}).`);
     }
     if (!code) return refuse(reply, 401, 'GP.CAPTURE.0401', 'The access code is required: add ?code=<access code> or the X-Access-Code header.');

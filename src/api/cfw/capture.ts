@@ -2,18 +2,18 @@ import crypto from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
 import {
-  captureStopReason, deriveCaptureStatus, formatCaptureSize, formatCfwDate, MAX_ALLOWED_DOWNLOAD_IPS, remainingDays,
+  captureStopReason, deriveCaptureStatus, formatCaptureSize, formatCfwDate, MAX_ALLOWED_DOWNLOAD_IPS, MAX_LIVE_LINKS_PER_TASK, remainingDays,
   type CaptureJobResult,
 } from '../../domain/capture.js';
 import { agentStatus } from '../../domain/host-facts.js';
 import { ensureWithinQuota } from '../../domain/quotas.js';
-import { formatIp, parseIp } from '../../engines/capture/ip.js';
 import { validateCaptureRule, type CaptureRule } from '../../engines/capture/rule.js';
 import { newHexId, sha256Hex } from '../../identity/secrets.js';
 import { ApiError, invalidParameter, resourceNotFound } from '../../server/errors.js';
 import { captureInterfacesOf, type CaptureRecord } from '../../store/capture-store.js';
 import type { Agent } from '../../store/schema.js';
 import { enterpriseFilter, huaweiRoute, ProjectParams } from '../common.js';
+import { canonicalClientRange } from './download-clients.js';
 import {
   CancelCaptureBody, CaptureResultQuery, CaptureResultResponse, CaptureTaskIdResponse, CreateCaptureBody, DeleteCaptureBody,
   FwQuery, ListCaptureQuery, ListCaptureResponse,
@@ -200,12 +200,12 @@ export const captureRoutes: FastifyPluginAsync = async (app) => {
     const record = await captureOf(firewall, query.task_id);
     let ips = [...new Set(query.ip ?? [])];
     if (query.type === 1) {
-      if (ips.length === 0) throw invalidParameter('cfw', 'type=1 restricts downloads to the addresses in ip; give 1 to 3 of them');
+      if (ips.length === 0) throw invalidParameter('cfw', 'type=1 restricts downloads to the addresses in ip; give 1 to 3 addresses or CIDR ranges');
       if (ips.length > MAX_ALLOWED_DOWNLOAD_IPS) throw invalidParameter('cfw', `at most ${MAX_ALLOWED_DOWNLOAD_IPS} ip values`);
-      const bad = ips.filter((ip) => canonicalIp(ip) === null);
-      if (bad.length > 0) throw invalidParameter('cfw', `not an IP address: ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
+      const bad = ips.filter((ip) => canonicalClientRange(ip) === null);
+      if (bad.length > 0) throw invalidParameter('cfw', `not an IP address or CIDR range (such as 10.0.0.0/24 or fd00::/64): ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
       // Stored in the form the download compares client addresses in (FD00::1, fd00:0::1 and ::ffff:10.0.0.1 must match).
-      ips = [...new Set(ips.map((ip) => canonicalIp(ip) as string))];
+      ips = [...new Set(ips.map((ip) => canonicalClientRange(ip) as string))];
     }
     if (['queued', 'running'].includes(record.job.state)) throw captureCodes.state(`capture task ${query.task_id} has not finished yet`);
     const now = Date.now();
@@ -223,7 +223,7 @@ export const captureRoutes: FastifyPluginAsync = async (app) => {
     await captures.createLink({
       id: linkId, task_id: record.task.id, project_id: record.task.project_id, code_hash: sha256Hex(`${linkId}:${code}`),
       allowed_ips: JSON.stringify(query.type === 1 ? ips : []), expires_at: expiresAt, failed_attempts: 0, locked_at: null, created_at: now,
-    });
+    }, MAX_LIVE_LINKS_PER_TASK);
     const base = publicBaseUrl(request, config.publicUrl);
     const url = `${base}/capture-downloads/${linkId}`;
     if (fileListMode) {
@@ -238,19 +238,6 @@ export const captureRoutes: FastifyPluginAsync = async (app) => {
     return { data: { url, captcha: code, expires: config.captureLinkMinutes, expires_at: expiresAt } };
   });
 };
-
-/**
- * One spelling per address, for download allow-lists: lower-case compressed IPv6 (RFC 5952), and the plain
- * IPv4 address for an IPv4-mapped IPv6 one (how dual-stack sockets report IPv4 clients). Null when `text` is
- * not an IP address (zone ids like `fe80::1%eth0` included: they never name a client).
- */
-export function canonicalIp(text: string): string | null {
-  const parsed = parseIp(text);
-  if (!parsed) return null;
-  const b = parsed.bytes;
-  if (parsed.family === 6 && b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return formatIp(b.slice(12));
-  return formatIp(b);
-}
 
 /** A safe download file name from a task name. */
 export function downloadFileName(taskName: string, extension: string): string {

@@ -50,7 +50,7 @@ export const CaptureResultQuery = Type.Object({
   task_id: TaskId,
   enterprise_project_id: Type.Optional(EnterpriseProjectId),
   type: Type.Optional(Type.Integer({ enum: [0, 1], description: '1: download only from the IPs in ip' })),
-  ip: Type.Optional(Type.Array(Type.String({ maxLength: 45 }), { maxItems: 3 })),
+  ip: Type.Optional(Type.Array(Type.String({ maxLength: 49, description: 'An IP address or a CIDR range (IPv4 or IPv6)' }), { maxItems: 3 })),
 });
 
 export const CaptureTaskIdResponse = Type.Object({

@@ -33,6 +33,9 @@ const HostSchema = Type.Object({
   agent_version: Type.String(), upgrade_status: Type.String(), upgradable: Type.Boolean(), open_time: Type.Integer(),
   protect_interrupt: Type.Boolean(), protect_degradation: Type.Boolean(), host_sources: Type.String(),
   asset: Type.Integer(), vulnerability: Type.Integer(), baseline: Type.Integer(), intrusion: Type.Integer(),
+  os_image: Type.String({ description: 'The OS the agent reports (name and version): Guardpost hosts have no cloud image' }),
+  group_id: Type.String({ description: 'Empty: Guardpost has no server groups' }), group_name: Type.String(),
+  install_progress: Type.Integer({ minimum: 0, maximum: 100, description: '100: the agent is installed and enrolled' }),
 });
 
 export const hostRoutes: FastifyPluginAsync = async (app) => {
@@ -99,6 +102,7 @@ export const hostRoutes: FastifyPluginAsync = async (app) => {
           labels: [], agent_create_time: a.enrolled_at, agent_update_time: a.facts_updated_at, agent_version: a.agent_version,
           upgrade_status: 'not_upgrade', upgradable: false, open_time: a.enrolled_at, protect_interrupt: false,
           protect_degradation: false, host_sources: 'outside', asset: 0, vulnerability: 0, baseline: 0, intrusion: 0,
+          os_image: `${a.os_name} ${a.os_version}`.trim().slice(0, 128), group_id: '', group_name: '', install_progress: 100,
         };
       }),
     };

@@ -1,5 +1,7 @@
 import { normalizeCaptureRule, type CaptureRule, type NormalizedEndpoint, type PortRange } from './rule.js';
 
+const PROTOCOL_KEYWORDS: Record<6 | 17 | 1 | 58, string> = { 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'icmp6' };
+
 /**
  * Builds the libpcap filter expression for a capture rule, only from validated, canonicalised
  * fields (numbers and re-formatted addresses: no user text is copied through). The result is passed
@@ -7,16 +9,15 @@ import { normalizeCaptureRule, type CaptureRule, type NormalizedEndpoint, type P
  *
  * Shape: `<family> [and src host|net A] [and dst host|net B] [and <proto>] [and src port|portrange]
  * [and dst port|portrange]`, e.g. `ip and src host 10.0.0.1 and tcp and dst portrange 1000-2000`.
+ * For IPv6 with a protocol but no ports, `<proto>` is `ip6 protochain N`, which walks the extension
+ * header chain, so hop-by-hop (MLD), destination-options, routing and AH packets are matched too.
  *
  * Known limits of the libpcap filter language (documented, not worked around):
- *  - IPv6 extension headers: `ip6 and tcp|udp|icmp6` looks at the IPv6 next-header field, and
- *    libpcap only looks through one fragment header. Packets with other extension headers
- *    (hop-by-hop, routing, destination options, AH) before the transport header are NOT matched
- *    when a protocol is set, and port filters never see through any extension header. Hop-by-hop is
- *    mostly MLD (ICMPv6 behind a hop-by-hop header), so an ICMPv6 capture does not show MLD.
- *    `ip6 protochain N` would walk the chain but cannot be combined with port offsets, so the
- *    plain keywords are used for consistent semantics.
- *  - IPv4 fragments: port filters only match the first fragment (later fragments carry no ports).
+ *  - IPv6 with ports: `tcp|udp` and the port primitives look at the IPv6 next-header field and
+ *    through at most one fragment header; packets with other extension headers before the
+ *    transport header are NOT matched (protochain cannot be combined with port offsets).
+ *  - IPv4 fragments: port filters only match the first fragment (later fragments carry no ports);
+ *    without ports every fragment of the protocol matches.
  *  - VLAN-tagged frames are not matched unless the interface strips tags (the usual Linux case).
  *  - protocol -1 (any) captures only the rule's family (`ip` or `ip6`), not both.
  */
@@ -29,21 +30,9 @@ export function buildCaptureFilter(rule: CaptureRule): string {
   };
   endpoint('src', n.source);
   endpoint('dst', n.destination);
-  switch (n.protocol) {
-    case 6:
-      parts.push('tcp');
-      break;
-    case 17:
-      parts.push('udp');
-      break;
-    case 1:
-      parts.push('icmp');
-      break;
-    case 58:
-      parts.push('icmp6');
-      break;
-    case -1:
-      break;
+  if (n.protocol !== -1) {
+    const noPorts = n.sourcePort === null && n.destPort === null;
+    parts.push(n.family === 6 && noPorts ? `ip6 protochain ${n.protocol}` : PROTOCOL_KEYWORDS[n.protocol]);
   }
   const port = (dir: 'src' | 'dst', range: PortRange | null): void => {
     if (!range) return;

@@ -8,7 +8,7 @@ import { normalizeCaptureRule, type CaptureRule, type NormalizedEndpoint, type P
  * capture tool wrote: every packet of a filtered capture must match its rule.
  *
  * Semantics differ from libpcap on purpose in one place, reported by `bpfVisible`: this matcher
- * sees through IPv6 extension headers, the BPF filter does not (see bpf.ts).
+ * sees through IPv6 extension headers, the BPF filter does not when ports are given (see bpf.ts).
  */
 export function compileRuleMatcher(rule: CaptureRule): (packet: DecodedPacket) => boolean {
   const n = normalizeCaptureRule(rule);
@@ -38,10 +38,13 @@ export function packetMatchesRule(packet: DecodedPacket, rule: CaptureRule): boo
 }
 
 /**
- * Whether libpcap's filter for `rule` can see this packet's protocol / ports: false for IPv6
- * packets whose protocol sits behind extension headers other than a single fragment header.
+ * Whether libpcap's filter for `rule` (see bpf.ts) can see this packet: IPv6 packets whose transport
+ * header sits behind extension headers other than a single fragment header are invisible only to
+ * IPv6 rules with ports (a protocol without ports uses `ip6 protochain`, protocol -1 checks none).
  */
-export function bpfVisible(packet: DecodedPacket): boolean {
+export function bpfVisible(packet: DecodedPacket, rule: CaptureRule): boolean {
   const ext = packet.extensionHeaders ?? [];
-  return ext.length === 0 || (ext.length === 1 && ext[0] === 44);
+  if (ext.length === 0 || (ext.length === 1 && ext[0] === 44)) return true;
+  const n = normalizeCaptureRule(rule);
+  return n.protocol === -1 || (n.sourcePort === null && n.destPort === null);
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { buildCaptureFilter } from '../../../src/engines/capture/bpf.js';
 import { bpfVisible, packetMatchesRule } from '../../../src/engines/capture/match.js';
-import type { DecodedPacket } from '../../../src/engines/capture/pcap-reader.js';
+import { decodePacket, type DecodedPacket } from '../../../src/engines/capture/pcap-reader.js';
 import {
   CaptureRuleError,
   normalizeCaptureRule,
@@ -13,6 +13,35 @@ import {
   type CaptureRule,
 } from '../../../src/engines/capture/rule.js';
 import { craftPcap, isRoot, run } from './capture-helpers.js';
+
+/** Hop-by-hop options with a router alert (as MLD sends), and destination options of padding only. */
+const HOP_BY_HOP_ROUTER_ALERT = Buffer.from([0x05, 0x02, 0x00, 0x00, 0x01, 0x00]);
+const PADN_OPTIONS = Buffer.from([0x01, 0x04, 0x00, 0x00, 0x00, 0x00]);
+const ICMPV6_ECHO = Buffer.from([128, 0, 0, 0, 0, 1, 0, 1]);
+
+function udpHeader(dstPort: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeUInt16BE(40000, 0);
+  b.writeUInt16BE(dstPort, 2);
+  b.writeUInt16BE(8, 4);
+  return b;
+}
+
+/** A raw IPv6 packet fd00:200::2 → fd00:200::1 with the given 8-byte extension headers, then `payload`. */
+function ipv6Packet(extensions: Array<[number, Buffer]>, transport: number, payload: Buffer): Buffer {
+  const chain = extensions.map(([, options], i) => Buffer.concat([
+    Buffer.from([extensions[i + 1]?.[0] ?? transport, 0]), options,
+  ]));
+  const body = Buffer.concat([...chain, payload]);
+  const header = Buffer.alloc(40);
+  header[0] = 0x60;
+  header.writeUInt16BE(body.length, 4);
+  header[6] = extensions[0]?.[0] ?? transport;
+  header[7] = 64;
+  Buffer.from('fd000200000000000000000000000002', 'hex').copy(header, 8);
+  Buffer.from('fd000200000000000000000000000001', 'hex').copy(header, 24);
+  return Buffer.concat([header, body]);
+}
 
 type RuleInput = {
   source?: unknown;
@@ -58,7 +87,13 @@ const VALID: Array<{ name: string; rule: CaptureRule; filter: string }> = [
   { name: 'full port range', rule: rule({ protocol: 6, source_port: '1-65535' }), filter: 'ip and tcp and src portrange 1-65535' },
   { name: 'degenerate range a-a', rule: rule({ protocol: 17, dest_port: '80-80' }), filter: 'ip and udp and dst port 80' },
   { name: 'icmp', rule: rule({ protocol: 1 }), filter: 'ip and icmp' },
-  { name: 'icmp6', rule: rule({ source: v6(''), destination: v6(''), protocol: 58 }), filter: 'ip6 and icmp6' },
+  { name: 'icmp6 (IPv6 without ports walks the header chain)', rule: rule({ source: v6(''), destination: v6(''), protocol: 58 }), filter: 'ip6 and ip6 protochain 58' },
+  {
+    name: 'IPv6 tcp without ports, with a host',
+    rule: rule({ source: v6('fd00::1'), destination: v6(''), protocol: 6 }),
+    filter: 'ip6 and src host fd00::1 and ip6 protochain 6',
+  },
+  { name: 'IPv6 udp with a port keeps the keyword', rule: rule({ source: v6(''), destination: v6(''), protocol: 17, source_port: '53' }), filter: 'ip6 and udp and src port 53' },
   {
     name: 'host bits under the prefix are cleared',
     rule: rule({ source: v4('10.1.2.3/8') }),
@@ -213,6 +248,35 @@ describe('every built filter compiles with the real libpcap', () => {
     });
   }
 
+  test('tcpdump runs the filters on IPv6 packets with hop-by-hop / destination-options headers as bpfVisible predicts', async () => {
+    const file = join(dir, 'ipv6-extension-headers.pcap');
+    const packets = [
+      ipv6Packet([[0, HOP_BY_HOP_ROUTER_ALERT]], 58, ICMPV6_ECHO), // MLD-style: ICMPv6 behind hop-by-hop
+      ipv6Packet([[60, PADN_OPTIONS]], 17, udpHeader(53)), // UDP behind destination options
+      ipv6Packet([], 17, udpHeader(53)),
+      ipv6Packet([[0, HOP_BY_HOP_ROUTER_ALERT]], 17, udpHeader(53)),
+      ipv6Packet([], 58, ICMPV6_ECHO),
+    ];
+    writeFileSync(file, craftPcap(101, packets.map((data, i) => ({ sec: 1_700_000_000 + i, frac: 0, data }))));
+    const decoded = packets.map((p) => decodePacket(101, p) as DecodedPacket);
+    assert.deepEqual(decoded.map((d) => d.extensionHeaders ?? []), [[0], [60], [], [0], []], 'the crafted packets decode as intended');
+    const cases: Array<{ rule: CaptureRule; expected: number }> = [
+      { rule: rule({ source: v6(''), destination: v6(''), protocol: 58 }), expected: 2 },
+      { rule: rule({ source: v6('fd00:200::2'), destination: v6(''), protocol: 17 }), expected: 3 },
+      { rule: rule({ source: v6(''), destination: v6(''), protocol: 17, dest_port: '53' }), expected: 1 },
+      { rule: rule({ source: v6(''), destination: v6('') }), expected: 5 },
+    ];
+    for (const c of cases) {
+      const expr = buildCaptureFilter(c.rule);
+      const r = await run(['tcpdump', '-n', '-r', file, expr]);
+      assert.equal(r.code, 0, r.stderr);
+      const seen = r.stdout.split('\n').filter((line) => line.trim() !== '').length;
+      assert.equal(seen, c.expected, `tcpdump ${JSON.stringify(expr)}:\n${r.stdout}`);
+      const predicted = decoded.filter((d) => bpfVisible(d, c.rule) && packetMatchesRule(d, c.rule)).length;
+      assert.equal(predicted, c.expected, `bpfVisible + matcher for ${JSON.stringify(expr)}`);
+    }
+  });
+
   test('the compile check is not vacuous: libpcap refuses a net with host bits', async () => {
     const r = await run(['tcpdump', '-d', '-r', files.get('EN10MB') as string, 'ip and src net 10.0.0.1/8']);
     assert.notEqual(r.code, 0);
@@ -263,8 +327,16 @@ describe('independent rule matcher', () => {
     assert.equal(packetMatchesRule({ family: 6, src: 'fd00:201::1', dst: 'ff02::1', protocol: 58 }, r6), false);
     assert.equal(packetMatchesRule({ family: 4, src: '10.0.0.1', dst: '10.0.0.2', protocol: 1 }, r6), false);
   });
-  test('bpfVisible flags IPv6 packets behind extension headers', () => {
-    assert.equal(bpfVisible({ family: 6, src: '::1', dst: '::1', protocol: 58 }), true);
-    assert.equal(bpfVisible({ family: 6, src: '::1', dst: '::1', protocol: 58, extensionHeaders: [0] }), false);
+  test('bpfVisible: IPv6 extension headers hide a packet only from rules with ports', () => {
+    const udp53 = rule({ source: v6(''), destination: v6(''), protocol: 17, dest_port: '53' });
+    const icmp6 = rule({ source: v6(''), destination: v6(''), protocol: 58 });
+    const any6 = rule({ source: v6(''), destination: v6('') });
+    const plain: DecodedPacket = { family: 6, src: '::1', dst: '::1', protocol: 17, dstPort: 53 };
+    const hopByHop: DecodedPacket = { ...plain, extensionHeaders: [0] };
+    assert.equal(bpfVisible(plain, udp53), true);
+    assert.equal(bpfVisible({ ...plain, extensionHeaders: [44] }, udp53), true);
+    assert.equal(bpfVisible(hopByHop, udp53), false);
+    assert.equal(bpfVisible({ ...hopByHop, protocol: 58 }, icmp6), true);
+    assert.equal(bpfVisible(hopByHop, any6), true);
   });
 });
