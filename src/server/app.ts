@@ -8,6 +8,7 @@ import type { AppContext } from './context.js';
 import {
   ApiError, errorBody, familyOfUrl, invalidParameter, malformedRequest, routeNotFound, type ApiFamily,
 } from './errors.js';
+import { isClientAbort, logClientAbort } from './client-abort.js';
 import { hasBody, parseJsonBody, readRawBody } from './raw-body.js';
 import { validatorCompiler } from './validation.js';
 import { apiPlugins } from '../api/index.js';
@@ -107,7 +108,10 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyServe
     const family = familyOf(request);
     let apiError: ApiError;
     const err = error as Error & { statusCode?: number; code?: string; validation?: unknown; validationContext?: string };
-    if (error instanceof ApiError) apiError = error;
+    if (isClientAbort(request, error)) {
+      logClientAbort(request, error);
+      apiError = malformedRequest(family, 'the client closed the connection before the request body was complete');
+    } else if (error instanceof ApiError) apiError = error;
     else if (err.validation) apiError = invalidParameter(family, `Invalid parameter: ${err.message}`);
     else if (error instanceof QuotaExceededError) apiError = new ApiError(400, QUOTA_CODES[family], error.message);
     else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') apiError = malformedRequest(family, `request body larger than ${ctx.config.bodyLimitBytes} bytes`, 413);
