@@ -9,6 +9,8 @@ import {
   ApiError, errorBody, familyOfUrl, invalidParameter, malformedRequest, routeNotFound, type ApiFamily,
 } from './errors.js';
 import { isClientAbort, logClientAbort } from './client-abort.js';
+import { healthRoutes } from './health.js';
+import { recordHttpMetrics } from './metrics.js';
 import { hasBody, parseJsonBody, readRawBody } from './raw-body.js';
 import { validatorCompiler } from './validation.js';
 import { apiPlugins } from '../api/index.js';
@@ -81,6 +83,7 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyServe
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
+  recordHttpMetrics(app, ctx.metrics);
 
   app.addHook('preValidation', async (request) => {
     const config = request.routeOptions.config;
@@ -138,6 +141,6 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyServe
     },
   });
   app.get('/openapi.json', { config: { auth: 'none', family: 'gateway' }, schema: { hide: true } }, async () => app.swagger());
-  for (const plugin of apiPlugins) await app.register(plugin);
+  for (const plugin of [healthRoutes, ...apiPlugins]) await app.register(plugin);
   return app;
 }
