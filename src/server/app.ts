@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
-import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { QuotaExceededError } from '../domain/quotas.js';
 import { authenticate, authorizeProject } from './auth/huawei-auth.js';
@@ -11,6 +10,7 @@ import {
 import { isClientAbort, logClientAbort } from './client-abort.js';
 import { healthRoutes } from './health.js';
 import { recordHttpMetrics } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
 import { hasBody, parseJsonBody, readRawBody } from './raw-body.js';
 import { validatorCompiler } from './validation.js';
 import { apiPlugins } from '../api/index.js';
@@ -128,19 +128,7 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyServe
     void reply.status(apiError.statusCode).send(errorBody(apiError, family, request.id));
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'Guardpost', version: '0.1.0', description: 'Huawei Cloud CFW v1 / HSS v5 compatible security task service' },
-      components: {
-        securitySchemes: {
-          token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' },
-          aksk: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'SDK-HMAC-SHA256 signature' },
-        },
-      },
-    },
-  });
-  app.get('/openapi.json', { config: { auth: 'none', family: 'gateway' }, schema: { hide: true } }, async () => app.swagger());
+  await registerOpenApi(app, ctx.config);
   for (const plugin of [healthRoutes, ...apiPlugins]) await app.register(plugin);
   return app;
 }
