@@ -111,11 +111,11 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyServe
     const family = familyOf(request);
     let apiError: ApiError;
     const err = error as Error & { statusCode?: number; code?: string; validation?: unknown; validationContext?: string };
-    if (isClientAbort(request, error)) {
+    if (error instanceof ApiError) apiError = error;
+    else if (isClientAbort(request, error)) {
       logClientAbort(request, error);
       apiError = malformedRequest(family, 'the client closed the connection before the request body was complete');
-    } else if (error instanceof ApiError) apiError = error;
-    else if (err.validation) apiError = invalidParameter(family, `Invalid parameter: ${err.message}`);
+    } else if (err.validation) apiError = invalidParameter(family, `Invalid parameter: ${err.message}`);
     else if (error instanceof QuotaExceededError) apiError = new ApiError(400, QUOTA_CODES[family], error.message);
     else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') apiError = malformedRequest(family, `request body larger than ${ctx.config.bodyLimitBytes} bytes`, 413);
     else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') apiError = malformedRequest(family, 'unsupported Content-Type; send application/json', 415);

@@ -4,13 +4,13 @@ const HANG_UP_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ERR_STREA
 
 /**
  * True when the error only means the client went away mid-request (a partial body, then the socket closed):
- * its own request stream ended early, or the hang-up error came with the connection already destroyed.
- * An ECONNRESET from somewhere else (the database, say) while the client is still connected is not one.
+ * a hang-up error while the request's own stream ended early or its connection is already gone. An
+ * ECONNRESET from elsewhere (the database, say) while the client is still connected is not one, and neither
+ * is a request the server cut off itself (body too large), which arrives as an ApiError.
  */
 export function isClientAbort(request: FastifyRequest, error: unknown): boolean {
-  if (request.raw.readableAborted) return true;
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && HANG_UP_CODES.has(code) && request.raw.destroyed;
+  return typeof code === 'string' && HANG_UP_CODES.has(code) && (request.raw.readableAborted || request.raw.destroyed);
 }
 
 /** Logged at info: a client hanging up is routine (timeouts, cancelled uploads), not a server fault. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { enrollAgent, hostFacts, type EnrolledAgent } from '../api/support.js';
+import { projectToken } from '../helpers/http.js';
 import { startLoggedServer, type LoggedTestServer } from './support.js';
 
 /** Issue #7 item 11: a client that hangs up mid-body is a client abort (info), never an `unhandled error` 500. */
@@ -51,6 +52,14 @@ describe('client aborts with a partial body', () => {
   test('a JSON body (POST /v3/auth/tokens)', async () => {
     const lines = await logsOfNextRequest(() => abortMidBody('POST', '/v3/auth/tokens', { 'Content-Type': 'application/json' }));
     assertLoggedAsClientAbort(lines, 'POST /v3/auth/tokens');
+  });
+
+  test('a signed GET whose body the server reads for the signature (GET /v5/…/host-management/hosts)', async () => {
+    const token = await projectToken(ts.endpoint, ts.credentials);
+    const lines = await logsOfNextRequest(() => abortMidBody('GET', `/v5/${ts.credentials.project_id}/host-management/hosts`, {
+      'Content-Type': 'application/json', 'X-Auth-Token': token,
+    }));
+    assertLoggedAsClientAbort(lines, 'GET with a body');
   });
 
   test('a streamed artifact upload (PUT /agent/v1/jobs/…/artifacts/…)', async () => {
