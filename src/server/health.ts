@@ -59,6 +59,17 @@ function bearerOf(request: FastifyRequest): string {
 export const healthRoutes: FastifyPluginAsync = async (app) => {
   const ctx = app.ctx;
   const open = { auth: 'none' as const, family: 'gateway' as const };
+  // Concurrent /readyz requests share one run of each check, and a check that hangs (a database that never
+  // answers) is not started again until it settles: probes cannot pile up, however often they are asked.
+  const running = new Map<string, Promise<void>>();
+  const probe = (check: ReadinessCheck): Promise<void> => {
+    let run = running.get(check.name);
+    if (!run) {
+      run = check.run(ctx).finally(() => running.delete(check.name));
+      running.set(check.name, run);
+    }
+    return withTimeout(run, CHECK_TIMEOUT_MS);
+  };
 
   app.get('/healthz', {
     config: open,
@@ -78,7 +89,7 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
   }, async (request, reply) => {
     const outcomes = await Promise.all(CHECKS.map(async (check) => {
       try {
-        await withTimeout(check.run(ctx), CHECK_TIMEOUT_MS);
+        await probe(check);
         return [check.name, { status: 'ok' as const }] as const;
       } catch (error) {
         request.log.warn({ err: error, check: check.name }, 'readiness check failed');
