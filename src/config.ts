@@ -25,7 +25,11 @@ export interface GuardpostConfig {
   captureLinkMinutes: number;
   /** `link` (url + captcha + expires) or `file_list` (file_list + request_header.Host). */
   captureResultMode: 'link' | 'file_list';
+  /** GUARDPOST_METRICS: `off` (no /metrics route), `on` (unauthenticated) or a bearer token /metrics requires. */
+  metrics: MetricsAccess;
 }
+
+export type MetricsAccess = { mode: 'off' } | { mode: 'open' } | { mode: 'token'; token: string };
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -45,6 +49,15 @@ function captureResultModeFromEnv(raw: string | undefined): 'link' | 'file_list'
   if (raw === undefined || raw === '' || raw === 'link') return 'link';
   if (raw === 'file_list') return 'file_list';
   throw new Error(`GUARDPOST_CAPTURE_RESULT_MODE must be "link" or "file_list", got "${raw}"`);
+}
+
+function metricsFromEnv(raw: string | undefined): MetricsAccess {
+  if (raw === undefined || raw === '' || raw === 'off') return { mode: 'off' };
+  if (raw === 'on') return { mode: 'open' };
+  if (!/^[\x21-\x7e]{16,256}$/.test(raw)) {
+    throw new Error('GUARDPOST_METRICS must be "off", "on" or a bearer token of 16-256 printable ASCII characters');
+  }
+  return { mode: 'token', token: raw };
 }
 
 export function parseListen(listen: string): { host: string; port: number } {
@@ -77,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GuardpostConfi
     captureRetentionDays: intFromEnv(env, 'GUARDPOST_CAPTURE_RETENTION_DAYS', 7),
     captureLinkMinutes: intFromEnv(env, 'GUARDPOST_CAPTURE_LINK_MINUTES', 30),
     captureResultMode: captureResultModeFromEnv(env.GUARDPOST_CAPTURE_RESULT_MODE),
+    metrics: metricsFromEnv(env.GUARDPOST_METRICS),
   };
 }
 

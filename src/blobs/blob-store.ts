@@ -13,6 +13,8 @@ export interface BlobStore {
   get(key: string): Promise<Readable | null>;
   stat(key: string): Promise<BlobInfo | null>;
   delete(key: string): Promise<boolean>;
+  /** Readiness: proves the store can write, read back and delete right now; throws when it cannot. */
+  probe(): Promise<void>;
 }
 
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;

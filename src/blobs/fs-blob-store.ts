@@ -86,4 +86,16 @@ export class FsBlobStore implements BlobStore {
     await fsp.rm(sidecarOf(file), { force: true });
     return existed;
   }
+
+  /** A dot-file in the root: no valid key can name it, and concurrent probes never share one. */
+  async probe(): Promise<void> {
+    const file = path.join(this.root, `.probe-${crypto.randomBytes(6).toString('hex')}`);
+    const token = crypto.randomBytes(8).toString('hex');
+    try {
+      await fsp.writeFile(file, token, { flag: 'wx', mode: 0o600 });
+      if ((await fsp.readFile(file, 'utf8')) !== token) throw new Error('the blob directory returned other bytes than were written');
+    } finally {
+      await fsp.rm(file, { force: true });
+    }
+  }
 }

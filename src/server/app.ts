@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
-import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { QuotaExceededError } from '../domain/quotas.js';
 import { authenticate, authorizeProject } from './auth/huawei-auth.js';
@@ -8,6 +7,10 @@ import type { AppContext } from './context.js';
 import {
   ApiError, errorBody, familyOfUrl, invalidParameter, malformedRequest, routeNotFound, type ApiFamily,
 } from './errors.js';
+import { isClientAbort, logClientAbort } from './client-abort.js';
+import { healthRoutes } from './health.js';
+import { recordHttpMetrics } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
 import { hasBody, parseJsonBody, readRawBody } from './raw-body.js';
 import { validatorCompiler } from './validation.js';
 import { apiPlugins } from '../api/index.js';
@@ -80,6 +83,7 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyServe
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
+  recordHttpMetrics(app, ctx.metrics);
 
   app.addHook('preValidation', async (request) => {
     const config = request.routeOptions.config;
@@ -108,7 +112,10 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyServe
     let apiError: ApiError;
     const err = error as Error & { statusCode?: number; code?: string; validation?: unknown; validationContext?: string };
     if (error instanceof ApiError) apiError = error;
-    else if (err.validation) apiError = invalidParameter(family, `Invalid parameter: ${err.message}`);
+    else if (isClientAbort(request, error)) {
+      logClientAbort(request, error);
+      apiError = malformedRequest(family, 'the client closed the connection before the request body was complete');
+    } else if (err.validation) apiError = invalidParameter(family, `Invalid parameter: ${err.message}`);
     else if (error instanceof QuotaExceededError) apiError = new ApiError(400, QUOTA_CODES[family], error.message);
     else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') apiError = malformedRequest(family, `request body larger than ${ctx.config.bodyLimitBytes} bytes`, 413);
     else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') apiError = malformedRequest(family, 'unsupported Content-Type; send application/json', 415);
@@ -121,19 +128,7 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyServe
     void reply.status(apiError.statusCode).send(errorBody(apiError, family, request.id));
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'Guardpost', version: '0.1.0', description: 'Huawei Cloud CFW v1 / HSS v5 compatible security task service' },
-      components: {
-        securitySchemes: {
-          token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' },
-          aksk: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'SDK-HMAC-SHA256 signature' },
-        },
-      },
-    },
-  });
-  app.get('/openapi.json', { config: { auth: 'none', family: 'gateway' }, schema: { hide: true } }, async () => app.swagger());
-  for (const plugin of apiPlugins) await app.register(plugin);
+  await registerOpenApi(app, ctx.config);
+  for (const plugin of [healthRoutes, ...apiPlugins]) await app.register(plugin);
   return app;
 }

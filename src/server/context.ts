@@ -3,9 +3,11 @@ import type { GuardpostConfig } from '../config.js';
 import type { IdentityService, Principal, RoleGrant } from '../identity/identity-service.js';
 import type { AgentStore } from '../store/agent-store.js';
 import type { CaptureStore } from '../store/capture-store.js';
+import type { OpsStore } from '../store/ops-store.js';
 import type { Store } from '../store/database.js';
 import type { TaskStore } from '../store/task-store.js';
 import type { ApiFamily } from './errors.js';
+import type { Metrics } from './metrics.js';
 import type { WorkNotifier } from './work-notifier.js';
 
 /** Everything a route needs, assembled once per server process. */
@@ -18,6 +20,8 @@ export interface AppContext {
   agents: AgentStore;
   notifier: WorkNotifier;
   captures: CaptureStore;
+  ops: OpsStore;
+  metrics: Metrics;
 }
 
 export type RouteAuth = 'huawei' | 'agent' | 'none';

@@ -7,10 +7,12 @@ import { IdentityService } from '../identity/identity-service.js';
 import { AgentStore } from '../store/agent-store.js';
 import { CaptureStore } from '../store/capture-store.js';
 import { migrateToLatest, openStore } from '../store/database.js';
+import { OpsStore } from '../store/ops-store.js';
 import { TaskStore } from '../store/task-store.js';
 import { startWorkers } from '../workers/index.js';
 import { buildApp, type App } from './app.js';
 import type { AppContext } from './context.js';
+import { Metrics } from './metrics.js';
 import { WorkNotifier } from './work-notifier.js';
 
 export interface RunningServer {
@@ -35,7 +37,11 @@ export async function startServer(config: GuardpostConfig, options: { logger?: b
     const notifier = new WorkNotifier(tasks);
     const blobs = new FsBlobStore(config.blobDir);
     const captures = new CaptureStore(store.db, store.dialect, blobs);
-    const ctx: AppContext = { config, store, blobs, identity, tasks, agents, notifier, captures };
+    const ops = new OpsStore(store.db);
+    const metrics = new Metrics({
+      agentsOnline: () => ops.agentsOnline(config.agentOfflineSeconds * 1000), jobsByState: () => ops.jobsByState(),
+    });
+    const ctx: AppContext = { config, store, blobs, identity, tasks, agents, notifier, captures, ops, metrics };
     const app = await buildApp(ctx, { logger: options.logger ?? false });
     await app.listen({ host: config.listenHost, port: config.listenPort });
     const port = (app.server.address() as AddressInfo).port;

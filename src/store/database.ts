@@ -31,6 +31,8 @@ class StaticMigrationProvider implements MigrationProvider {
   }
 }
 
+export const MIGRATION_PROVIDER: MigrationProvider = new StaticMigrationProvider();
+
 // int8 (COUNT, bigint epoch-ms columns) arrives as a string by default; every value we store fits in 2^53.
 pg.types.setTypeParser(20, (value: string) => Number(value));
 
@@ -78,7 +80,7 @@ export function openStore(options: { databaseUrl?: string | undefined; sqlitePat
 }
 
 export async function migrateToLatest(store: Store): Promise<void> {
-  const migrator = new Migrator({ db: store.db, provider: new StaticMigrationProvider() });
+  const migrator = new Migrator({ db: store.db, provider: MIGRATION_PROVIDER });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

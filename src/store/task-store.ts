@@ -205,9 +205,11 @@ export class TaskStore {
 
   /**
    * Jobs whose lease ran out: requeued when another attempt is allowed, otherwise failed (or cancelled
-   * when the user had asked). Idempotent, so every server replica may run it.
+   * when the user had asked). Idempotent, so every server replica may run it. Returns how many leases this
+   * call reaped: a job two replicas race for counts once, for the one whose update won.
    */
   async reapExpiredLeases(now = Date.now()): Promise<number> {
+    let reaped = 0;
     const expired = await this.db.selectFrom('jobs').select(['id', 'attempts', 'max_attempts', 'cancel_requested_at'])
       .where('state', '=', 'running').where('lease_expires_at', '<', now).limit(1000).execute();
     for (const job of expired) {
@@ -215,9 +217,10 @@ export class TaskStore {
       const update = next === 'queued'
         ? { state: next, lease_owner: null, lease_expires_at: null, failure_reason: LEASE_EXPIRED_REASON, updated_at: now }
         : { state: next, lease_expires_at: null, failure_reason: next === 'cancelled' ? 'cancelled by user; the agent was lost before confirming' : LEASE_EXPIRED_REASON, finished_at: now, updated_at: now };
-      await this.db.updateTable('jobs').set(update)
-        .where('id', '=', job.id).where('state', '=', 'running').where('lease_expires_at', '<', now).execute();
+      const result = await this.db.updateTable('jobs').set(update)
+        .where('id', '=', job.id).where('state', '=', 'running').where('lease_expires_at', '<', now).executeTakeFirst();
+      reaped += Number(result.numUpdatedRows);
     }
-    return expired.length;
+    return reaped;
   }
 }

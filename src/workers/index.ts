@@ -6,7 +6,7 @@ interface Periodic { name: string; everyMs: number; run: (ctx: AppContext) => Pr
 /** Server-side periodic work. Each one is idempotent, so any number of replicas may run it. */
 const periodics: Periodic[] = [
   { name: 'heartbeat-flush', everyMs: 1000, run: (ctx) => ctx.agents.flushHeartbeats() },
-  { name: 'lease-reaper', everyMs: 5000, run: (ctx) => ctx.tasks.reapExpiredLeases() },
+  { name: 'lease-reaper', everyMs: 5000, run: async (ctx) => ctx.metrics.leaseExpiries.inc(await ctx.tasks.reapExpiredLeases()) },
   { name: 'capture-retention', everyMs: 10_000, run: (ctx) => ctx.captures.sweep() },
   { name: 'token-purge', everyMs: 3600_000, run: (ctx) => ctx.identity.purgeExpiredTokens() },
 ];

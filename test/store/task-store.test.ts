@@ -355,7 +355,8 @@ describe('reapExpiredLeases', () => {
 
     const replica = fx.openReplica();
     const other = new TaskStore(replica.db, replica.dialect);
-    await Promise.all([fx.tasks.reapExpiredLeases(T + 200), other.reapExpiredLeases(T + 200)]);
+    const reaped = await Promise.all([fx.tasks.reapExpiredLeases(T + 200), other.reapExpiredLeases(T + 200)]);
+    assert.equal(reaped[0] + reaped[1], 2, 'each expired lease is counted by exactly one replica (the lease-expiry metric)');
 
     const cancelled = await fx.tasks.getJob(j1[0]!.id);
     assert.equal(cancelled!.state, 'cancelled', 'attempts remained, but the user asked to cancel');

@@ -66,7 +66,7 @@ export const agentRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/agent/v1/enroll', {
     config: { auth: 'none', family: 'agent' },
-    schema: { hide: true, body: EnrollBody },
+    schema: { hide: true, operationId: 'AgentEnroll', tags: ['agent'], body: EnrollBody },
   }, async (request) => {
     const body = request.body as Static<typeof EnrollBody>;
     try {
@@ -79,7 +79,7 @@ export const agentRoutes: FastifyPluginAsync = async (app) => {
     }
   });
 
-  app.post('/agent/v1/checkin', { config: agentRoute, schema: { hide: true, body: CheckinBody } }, async (request, reply) => {
+  app.post('/agent/v1/checkin', { config: agentRoute, schema: { hide: true, operationId: 'AgentCheckin', tags: ['agent'], body: CheckinBody } }, async (request, reply) => {
     const agentId = request.agentId as string;
     const body = (request.body ?? {}) as Static<typeof CheckinBody>;
     agents.noteSeen(agentId);
@@ -103,14 +103,14 @@ export const agentRoutes: FastifyPluginAsync = async (app) => {
     };
   });
 
-  app.post('/agent/v1/jobs/:job_id/claim', { config: agentRoute, schema: { hide: true, params: JobParams } }, async (request) => {
+  app.post('/agent/v1/jobs/:job_id/claim', { config: agentRoute, schema: { hide: true, operationId: 'AgentClaimJob', tags: ['agent'], params: JobParams } }, async (request) => {
     const { job_id: jobId } = request.params as Static<typeof JobParams>;
     const job = await tasks.claim(jobId, request.agentId as string, leaseMs);
     if (!job) throw notLeased(jobId);
     return { job: jobView(job), lease_expires_at: job.lease_expires_at, lease_seconds: config.jobLeaseSeconds };
   });
 
-  app.post('/agent/v1/jobs/:job_id/progress', { config: agentRoute, schema: { hide: true, params: JobParams, body: ProgressBody } }, async (request) => {
+  app.post('/agent/v1/jobs/:job_id/progress', { config: agentRoute, schema: { hide: true, operationId: 'AgentReportJobProgress', tags: ['agent'], params: JobParams, body: ProgressBody } }, async (request) => {
     const { job_id: jobId } = request.params as Static<typeof JobParams>;
     const body = request.body as Static<typeof ProgressBody>;
     try {
@@ -122,7 +122,7 @@ export const agentRoutes: FastifyPluginAsync = async (app) => {
     }
   });
 
-  app.post('/agent/v1/jobs/:job_id/finish', { config: agentRoute, schema: { hide: true, params: JobParams, body: FinishBody } }, async (request) => {
+  app.post('/agent/v1/jobs/:job_id/finish', { config: agentRoute, schema: { hide: true, operationId: 'AgentFinishJob', tags: ['agent'], params: JobParams, body: FinishBody } }, async (request) => {
     const { job_id: jobId } = request.params as Static<typeof JobParams>;
     const body = request.body as Static<typeof FinishBody>;
     if (body.outcome !== 'succeeded' && !body.reason) throw invalidParameter('agent', 'a failed or cancelled job needs a reason');
@@ -138,7 +138,7 @@ export const agentRoutes: FastifyPluginAsync = async (app) => {
   app.put('/agent/v1/jobs/:job_id/artifacts/:name', {
     config: agentRoute,
     bodyLimit: MAX_ARTIFACT_BYTES,
-    schema: { hide: true, params: ArtifactParams },
+    schema: { hide: true, operationId: 'AgentUploadArtifact', tags: ['agent'], params: ArtifactParams },
   }, async (request) => {
     const { job_id: jobId, name } = request.params as Static<typeof ArtifactParams>;
     const job = await tasks.getJob(jobId);

@@ -24,6 +24,7 @@ export const captureDownloadRoutes: FastifyPluginAsync = async (app) => {
   app.get('/capture-downloads/:link_id', {
     config: { auth: 'none', family: 'cfw' },
     schema: {
+      operationId: 'DownloadCaptureResult', tags: ['cfw'],
       summary: 'Download a capture result (pcap) with its access code',
       params: LinkParams, querystring: LinkQuery,
       headers: Type.Object({ 'x-access-code': Type.Optional(Type.String({ maxLength: 128 })) }),

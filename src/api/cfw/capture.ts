@@ -99,6 +99,7 @@ export const captureRoutes: FastifyPluginAsync = async (app) => {
   app.post('/v1/:project_id/capture-task', {
     config: huaweiRoute('cfw'),
     schema: {
+      operationId: 'CreateCaptureTask', tags: ['cfw'],
       summary: 'CFW CreateCaptureTask: capture packets on a firewall/sensor (runs once)',
       params: ProjectParams, querystring: FwQuery, body: CreateCaptureBody, response: { 200: CaptureTaskIdResponse },
     },
@@ -153,7 +154,7 @@ export const captureRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/v1/:project_id/capture-task', {
     config: huaweiRoute('cfw'),
-    schema: { summary: 'CFW ListCaptureTask', params: ProjectParams, querystring: ListCaptureQuery, response: { 200: ListCaptureResponse } },
+    schema: { operationId: 'ListCaptureTask', tags: ['cfw'], summary: 'CFW ListCaptureTask', params: ProjectParams, querystring: ListCaptureQuery, response: { 200: ListCaptureResponse } },
   }, async (request) => {
     const query = request.query as Static<typeof ListCaptureQuery>;
     const firewall = await firewallOf(request);
@@ -164,7 +165,7 @@ export const captureRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/v1/:project_id/capture-task/stop', {
     config: huaweiRoute('cfw'),
-    schema: { summary: 'CFW CancelCaptureTask: stop a running capture', params: ProjectParams, querystring: FwQuery, body: CancelCaptureBody, response: { 200: CaptureTaskIdResponse } },
+    schema: { operationId: 'CancelCaptureTask', tags: ['cfw'], summary: 'CFW CancelCaptureTask: stop a running capture', params: ProjectParams, querystring: FwQuery, body: CancelCaptureBody, response: { 200: CaptureTaskIdResponse } },
   }, async (request) => {
     const { task_id: taskId } = request.body as Static<typeof CancelCaptureBody>;
     const firewall = await firewallOf(request);
@@ -177,7 +178,7 @@ export const captureRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/v1/:project_id/capture-task/batch-delete', {
     config: huaweiRoute('cfw'),
-    schema: { summary: 'CFW DeleteCaptureTask: delete tasks and their pcaps (running ones are stopped first)', params: ProjectParams, querystring: FwQuery, body: DeleteCaptureBody, response: { 200: CaptureTaskIdResponse } },
+    schema: { operationId: 'DeleteCaptureTask', tags: ['cfw'], summary: 'CFW DeleteCaptureTask: delete tasks and their pcaps (running ones are stopped first)', params: ProjectParams, querystring: FwQuery, body: DeleteCaptureBody, response: { 200: CaptureTaskIdResponse } },
   }, async (request) => {
     const { task_ids: taskIds } = request.body as Static<typeof DeleteCaptureBody>;
     const firewall = await firewallOf(request);
@@ -193,7 +194,7 @@ export const captureRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/v1/:project_id/capture-task/capture-result', {
     config: huaweiRoute('cfw'),
-    schema: { summary: 'CFW ListCaptureResult: an expiring, access-coded download link for the pcap', params: ProjectParams, querystring: CaptureResultQuery, response: { 200: CaptureResultResponse } },
+    schema: { operationId: 'ListCaptureResult', tags: ['cfw'], summary: 'CFW ListCaptureResult: an expiring, access-coded download link for the pcap', params: ProjectParams, querystring: CaptureResultQuery, response: { 200: CaptureResultResponse } },
   }, async (request) => {
     const query = request.query as Static<typeof CaptureResultQuery>;
     const firewall = await firewallOf(request);

@@ -44,6 +44,7 @@ export const firewallRoutes: FastifyPluginAsync = async (app) => {
   app.get('/v1/:project_id/firewall/exist', {
     config: huaweiRoute('cfw'),
     schema: {
+      operationId: 'ListFirewallDetail', tags: ['cfw'],
       summary: 'CFW ListFirewallDetail: the capture sensors (agents with the capture capability)',
       params: ProjectParams, querystring: Query,
       response: { 200: Type.Object({ data: Type.Object({ limit: Type.Integer(), offset: Type.Integer(), total: Type.Integer(), records: Type.Array(FirewallRecord) }) }) },

@@ -45,6 +45,7 @@ export const hostRoutes: FastifyPluginAsync = async (app) => {
   app.get('/v5/:project_id/host-management/hosts', {
     config: huaweiRoute('hss'),
     schema: {
+      operationId: 'ListHostStatus', tags: ['hss'],
       summary: 'HSS ListHostStatus: hosts with an enrolled Guardpost agent',
       params: ProjectParams,
       querystring: ListHostStatusQuery,

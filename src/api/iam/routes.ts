@@ -72,6 +72,7 @@ export const iamRoutes: FastifyPluginAsync = async (app) => {
   app.post('/v3/auth/tokens', {
     config: { auth: 'none', family: 'iam' },
     schema: {
+      operationId: 'KeystoneCreateUserTokenByPassword', tags: ['iam'],
       summary: 'Obtain a token (Keystone-compatible, password method)',
       querystring: Type.Object({ nocatalog: Type.Optional(Type.String({ maxLength: 16 })) }),
       body: TokenRequest,
@@ -112,7 +113,7 @@ export const iamRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/v3/auth/tokens', {
     config: { auth: 'huawei', family: 'iam' },
-    schema: { summary: 'Validate a token (X-Subject-Token)', querystring: Type.Object({ nocatalog: Type.Optional(Type.String({ maxLength: 16 })) }) },
+    schema: { operationId: 'KeystoneValidateToken', tags: ['iam'], summary: 'Validate a token (X-Subject-Token)', querystring: Type.Object({ nocatalog: Type.Optional(Type.String({ maxLength: 16 })) }) },
   }, async (request, reply) => {
     const subject = request.headers['x-subject-token'];
     if (typeof subject !== 'string' || subject === '') throw malformedRequest('iam', 'the X-Subject-Token header is required');
@@ -125,6 +126,7 @@ export const iamRoutes: FastifyPluginAsync = async (app) => {
   app.get('/v3/projects', {
     config: { auth: 'huawei', family: 'iam' },
     schema: {
+      operationId: 'KeystoneListProjects', tags: ['iam'],
       summary: 'List the projects the caller can use (the SDKs call it to discover a project id)',
       querystring: Type.Object({
         name: Type.Optional(Type.String({ maxLength: 64 })),
