@@ -113,7 +113,7 @@ async function writeSheet(
     }
     if (xsheet) {
       xsheet.addRow(values);
-      await xsheet.settle();
+      await xsheet.settle(() => zip.failure);
     }
     if (csv) {
       pending += csvRecord(texts);

@@ -19,6 +19,8 @@ export class ZipWriter {
   /** Rejects when the output pipeline fails; lets a writer waiting for 'drain' stop waiting. */
   private readonly failed: Promise<never>;
   readonly entries: string[] = [];
+  /** Set when the output pipeline has failed. */
+  failure: Error | null = null;
 
   constructor(
     output: Writable,
@@ -32,6 +34,9 @@ export class ZipWriter {
       },
     });
     this.done = pipeline(this.zip.outputStream, this.count, output);
+    this.done.catch((error: unknown) => {
+      this.failure = error instanceof Error ? error : new Error(String(error));
+    });
     this.failed = this.done.then(() => new Promise<never>(() => undefined));
     this.failed.catch(() => undefined);
   }
