@@ -47,6 +47,7 @@ export function formatUtc(date: Date): string {
 }
 
 function textCell(value: Exclude<CellValue, null | undefined>): RenderedCell {
+  if (value instanceof Date && Number.isNaN(value.getTime())) return EMPTY;
   const raw = value instanceof Date ? formatUtc(value) : String(value);
   const text = guardText(raw);
   return { text, value: text };

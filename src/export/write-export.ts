@@ -29,6 +29,8 @@ export interface ExportZipOptions {
   tempDir?: string;
   /** Modification time of the entries; default now. */
   mtime?: Date;
+  /** Write ZIP64 records even when no size needs them (yazl adds them by itself past 4 GiB / 65,535 entries). */
+  forceZip64?: boolean;
 }
 
 interface XlsxTarget {
@@ -53,7 +55,7 @@ export async function writeExportZip(opts: ExportZipOptions): Promise<ExportSumm
   checkFileName(workbookName);
   checkMaxRows(maxRows);
 
-  const zip = new ZipWriter(opts.output, opts.mtime ?? new Date());
+  const zip = new ZipWriter(opts.output, opts.mtime ?? new Date(), opts.forceZip64 ?? false);
   const wantCsv = formats.includes('csv');
   let tempDir: string | null = null;
   try {

@@ -25,6 +25,7 @@ export class ZipWriter {
   constructor(
     output: Writable,
     private readonly mtime: Date,
+    private readonly forceZip64 = false,
   ) {
     this.count = new Transform({
       transform: (chunk: Buffer, _encoding, callback) => {
@@ -44,7 +45,7 @@ export class ZipWriter {
   /** Opens the next entry; write with `write`, close with `endEntry` before opening another. */
   openEntry(name: string): PassThrough {
     const entry = new PassThrough();
-    this.zip.addReadStream(entry, name, { mtime: this.mtime, compress: true });
+    this.zip.addReadStream(entry, name, { mtime: this.mtime, compress: true, forceZip64Format: this.forceZip64 });
     this.entries.push(name);
     return entry;
   }
@@ -61,12 +62,13 @@ export class ZipWriter {
 
   /** Adds a finished file from disk as the next entry (read when its turn comes). */
   addFile(path: string, name: string): void {
-    this.zip.addReadStreamLazy(name, { mtime: this.mtime, compress: true }, (callback) => callback(null, createReadStream(path)));
+    const options = { mtime: this.mtime, compress: true, forceZip64Format: this.forceZip64 };
+    this.zip.addReadStreamLazy(name, options, (callback) => callback(null, createReadStream(path)));
     this.entries.push(name);
   }
 
   async finish(): Promise<{ bytes: number; sha256: string }> {
-    this.zip.end();
+    this.zip.end({ forceZip64Format: this.forceZip64, comment: '' });
     await this.done;
     return { bytes: this.bytes, sha256: this.hash.digest('hex') };
   }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -119,6 +120,7 @@ describe('writeExportZip: CSV and XLSX from one definition', () => {
       { n: 12345678901n, at: null },
       { n: Number.NaN, at: 'not a date' },
       { n: '=HYPERLINK("x")', at: undefined },
+      { n: null, at: new Date(Number.NaN) },
     ];
     const { report, extracted } = await exportAndRead({ sheets: [{ name: 'typed', columns, rows }] });
     assert.deepEqual(report.csv['typed.csv'], [
@@ -128,6 +130,7 @@ describe('writeExportZip: CSV and XLSX from one definition', () => {
       ['12345678901', ''],
       ['NaN', 'not a date'],
       ['\'=HYPERLINK("x")', ''],
+      ['', ''],
     ]);
     const values = sheetValues(await readWorkbook(join(extracted, 'report.xlsx')), 'typed');
     assert.deepEqual(values[1], [-5, new Date(at)]);
@@ -167,6 +170,21 @@ describe('writeExportZip: CSV and XLSX from one definition', () => {
     assert.deepEqual(book.worksheets.map((w) => w.name), ['malwares', '空表', '敏感信息']);
     assert.deepEqual(sheetValues(book, 'malwares'), [['id', '内容, "text"'], [0, 'async 0'], [1, 'async 1'], [2, 'async 2']]);
     assert.deepEqual(sheetValues(book, '空表'), [['id', '内容, "text"']]);
+  });
+
+  test('ZIP64 records (forced, as past 4 GiB) are read by python zipfile and by Info-ZIP unzip', async () => {
+    const { report, zipPath } = await exportAndRead({
+      sheets: [{ name: 's', columns: TEXT_COLUMNS, rows: [{ id: 1, text: 'x' }] }],
+      forceZip64: true,
+    });
+    assert.equal(report.badEntry, null);
+    assert.deepEqual(report.csv['s.csv'], [['id', '内容, "text"'], ['1', 'x']]);
+    const zip = readFileSync(zipPath);
+    assert.ok(zip.includes(Buffer.from([0x50, 0x4b, 0x06, 0x06])), 'ZIP64 end of central directory record');
+    const unzip = spawnSync('unzip', ['-t', zipPath], { encoding: 'utf8' });
+    if (unzip.error) return; // Info-ZIP not installed: python's reader above is the check
+    assert.equal(unzip.status, 0, unzip.stdout + unzip.stderr);
+    assert.match(unzip.stdout, /No errors detected/);
   });
 
   test('one format only: csv alone has no workbook, xlsx alone has no CSV and needs no temp file', async () => {
