@@ -4,7 +4,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { promisify } from 'node:util';
-import { readCaptureFile, decodePacket } from '../../src/engines/capture/pcap-reader.js';
+import { decodePacket } from '../../src/engines/capture/packet-decoder.js';
+import { readCaptureFile } from '../../src/engines/capture/pcap-reader.js';
 import { freshDatabase, type FreshDatabase } from '../helpers/db.js';
 import { freePort, guardpostBin, spawnGuardpost, type GuardpostProcess } from '../helpers/server.js';
 

@@ -1,5 +1,5 @@
 import { BlockList } from 'node:net';
-import type { DecodedPacket } from './pcap-reader.js';
+import type { DecodedPacket } from './packet-decoder.js';
 import { normalizeCaptureRule, type CaptureRule, type NormalizedEndpoint, type PortRange } from './rule.js';
 
 /**

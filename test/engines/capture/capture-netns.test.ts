@@ -6,13 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bpfVisible, compileRuleMatcher } from '../../../src/engines/capture/match.js';
-import {
-  decodePacket,
-  readCaptureFile,
-  summarizeCaptureFile,
-  type CapturedPacket,
-  type DecodedPacket,
-} from '../../../src/engines/capture/pcap-reader.js';
+import { decodePacket, type DecodedPacket } from '../../../src/engines/capture/packet-decoder.js';
+import { readCaptureFile, summarizeCaptureFile, type CapturedPacket } from '../../../src/engines/capture/pcap-reader.js';
 import type { CaptureRule } from '../../../src/engines/capture/rule.js';
 import {
   runCapture,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { buildCaptureFilter } from '../../../src/engines/capture/bpf.js';
 import { bpfVisible, packetMatchesRule } from '../../../src/engines/capture/match.js';
-import { decodePacket, type DecodedPacket } from '../../../src/engines/capture/pcap-reader.js';
+import { decodePacket, type DecodedPacket } from '../../../src/engines/capture/packet-decoder.js';
 import {
   CaptureRuleError,
   normalizeCaptureRule,
