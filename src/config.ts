@@ -25,6 +25,23 @@ export interface GuardpostConfig {
   captureLinkMinutes: number;
   /** `link` (url + captcha + expires) or `file_list` (file_list + request_header.Host). */
   captureResultMode: 'link' | 'file_list';
+  /** The region id GET /v3/regions lists (besides the project names) for SDK and Terraform discovery. */
+  region: string;
+  login: LoginLimits;
+}
+
+/**
+ * Failed-password limits for POST /v3/auth/tokens, counted in the store (shared by every replica) over a sliding
+ * window; successful logins are not counted. Password hashing runs off the event loop with bounded concurrency.
+ */
+export interface LoginLimits {
+  windowSeconds: number;
+  maxFailuresPerUser: number;
+  maxFailuresPerAddress: number;
+  /** scrypt computations running at once (each on a libuv pool thread). */
+  hashConcurrency: number;
+  /** Logins waiting for a hashing slot; beyond this they are refused with 429 at once. */
+  hashQueue: number;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -45,6 +62,22 @@ function captureResultModeFromEnv(raw: string | undefined): 'link' | 'file_list'
   if (raw === undefined || raw === '' || raw === 'link') return 'link';
   if (raw === 'file_list') return 'file_list';
   throw new Error(`GUARDPOST_CAPTURE_RESULT_MODE must be "link" or "file_list", got "${raw}"`);
+}
+
+function regionFromEnv(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return 'guardpost-local';
+  if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(raw)) throw new Error(`GUARDPOST_REGION must be lower-case letters, digits and dashes, got "${raw}"`);
+  return raw;
+}
+
+function loginLimitsFromEnv(env: NodeJS.ProcessEnv): LoginLimits {
+  return {
+    windowSeconds: intFromEnv(env, 'GUARDPOST_LOGIN_WINDOW_SECONDS', 300),
+    maxFailuresPerUser: intFromEnv(env, 'GUARDPOST_LOGIN_MAX_FAILURES_PER_USER', 10),
+    maxFailuresPerAddress: intFromEnv(env, 'GUARDPOST_LOGIN_MAX_FAILURES_PER_ADDRESS', 30),
+    hashConcurrency: intFromEnv(env, 'GUARDPOST_LOGIN_HASH_CONCURRENCY', 1),
+    hashQueue: intFromEnv(env, 'GUARDPOST_LOGIN_HASH_QUEUE', 32),
+  };
 }
 
 export function parseListen(listen: string): { host: string; port: number } {
@@ -77,6 +110,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GuardpostConfi
     captureRetentionDays: intFromEnv(env, 'GUARDPOST_CAPTURE_RETENTION_DAYS', 7),
     captureLinkMinutes: intFromEnv(env, 'GUARDPOST_CAPTURE_LINK_MINUTES', 30),
     captureResultMode: captureResultModeFromEnv(env.GUARDPOST_CAPTURE_RESULT_MODE),
+    region: regionFromEnv(env.GUARDPOST_REGION),
+    login: loginLimitsFromEnv(env),
   };
 }
 
