@@ -40,8 +40,13 @@ export interface LoginLimits {
   maxFailuresPerAddress: number;
   /** scrypt computations running at once (each on a libuv pool thread). */
   hashConcurrency: number;
-  /** Logins waiting for a hashing slot; beyond this they are refused with 429 at once. */
+  /** Logins waiting for a hashing slot; beyond this they are refused with 429. */
   hashQueue: number;
+  /**
+   * How long a refused (429) login is held before the answer goes out: a client that waits for answers (every
+   * brute-force tool with bounded concurrency) then sends at most one attempt per connection per delay.
+   */
+  throttleDelayMs: number;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -77,6 +82,7 @@ function loginLimitsFromEnv(env: NodeJS.ProcessEnv): LoginLimits {
     maxFailuresPerAddress: intFromEnv(env, 'GUARDPOST_LOGIN_MAX_FAILURES_PER_ADDRESS', 30),
     hashConcurrency: intFromEnv(env, 'GUARDPOST_LOGIN_HASH_CONCURRENCY', 1),
     hashQueue: intFromEnv(env, 'GUARDPOST_LOGIN_HASH_QUEUE', 32),
+    throttleDelayMs: intFromEnv(env, 'GUARDPOST_LOGIN_THROTTLE_DELAY_MS', 1000),
   };
 }
 

@@ -14,7 +14,7 @@ import { assertHuaweiError, createUserWithRole, domainIdOf, type ExtraUser } fro
 
 const LIMITS = {
   GUARDPOST_TRUST_PROXY: '1', GUARDPOST_LOGIN_WINDOW_SECONDS: '6',
-  GUARDPOST_LOGIN_MAX_FAILURES_PER_USER: '3', GUARDPOST_LOGIN_MAX_FAILURES_PER_ADDRESS: '5',
+  GUARDPOST_LOGIN_MAX_FAILURES_PER_USER: '3', GUARDPOST_LOGIN_MAX_FAILURES_PER_ADDRESS: '5', GUARDPOST_LOGIN_THROTTLE_DELAY_MS: '250',
 };
 
 let ts: TestServer;
@@ -59,7 +59,10 @@ describe('failed logins per user', () => {
   test('3 wrong passwords → the 4th attempt, even with the right password, is 429 until the window has passed', async () => {
     const user = await newUser('limit-user');
     for (let i = 0; i < 3; i++) assertHuaweiError(await login(user.ref, 'wrong', freshAddress()), 401, 'IAM.0101', `failure ${i + 1}`);
+    const started = Date.now();
     const retryAfter = assertThrottled(await login(user.ref, user.password, freshAddress()), 'right password while blocked');
+    // The refusal is held for GUARDPOST_LOGIN_THROTTLE_DELAY_MS, so a client that waits for answers cannot spin on 429s.
+    assert.ok(Date.now() - started >= 250, 'a 429 is answered after the throttle delay');
     // Counted per user across addresses and replicas: the replica refuses too, and blocked attempts are not counted.
     assertThrottled(await login(user.ref, user.password, freshAddress(), replica.endpoint), 'on the replica');
     await sleep(retryAfter * 1000 + 300);
@@ -106,10 +109,11 @@ describe('failed logins per client address', () => {
 });
 
 describe('configuration', () => {
-  test('GUARDPOST_LOGIN_* are read into config.login, with defaults 10 / 30 per 300 s', () => {
-    assert.deepEqual(loadConfig({}).login, { windowSeconds: 300, maxFailuresPerUser: 10, maxFailuresPerAddress: 30, hashConcurrency: 1, hashQueue: 32 });
+  test('GUARDPOST_LOGIN_* are read into config.login, with defaults 10 / 30 per 300 s and a 1 s throttle delay', () => {
+    assert.deepEqual(loadConfig({}).login,
+      { windowSeconds: 300, maxFailuresPerUser: 10, maxFailuresPerAddress: 30, hashConcurrency: 1, hashQueue: 32, throttleDelayMs: 1000 });
     assert.deepEqual(loadConfig({ ...LIMITS, GUARDPOST_LOGIN_HASH_CONCURRENCY: '2', GUARDPOST_LOGIN_HASH_QUEUE: '8' }).login,
-      { windowSeconds: 6, maxFailuresPerUser: 3, maxFailuresPerAddress: 5, hashConcurrency: 2, hashQueue: 8 });
+      { windowSeconds: 6, maxFailuresPerUser: 3, maxFailuresPerAddress: 5, hashConcurrency: 2, hashQueue: 8, throttleDelayMs: 250 });
     assert.throws(() => loadConfig({ GUARDPOST_LOGIN_MAX_FAILURES_PER_USER: '0' }), /positive integer/);
     assert.equal(loadConfig({}).region, 'guardpost-local');
     assert.throws(() => loadConfig({ GUARDPOST_REGION: 'Bad Region' }), /GUARDPOST_REGION/);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { ApiError, malformedRequest, throttled } from '../../server/errors.js';
@@ -50,11 +51,17 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.
 export const iamRoutes: FastifyPluginAsync = async (app) => {
   const { identity, store, loginLimiter } = app.ctx;
 
+  /** A refused login is answered only after the throttle delay: waiting clients cannot spin on cheap 429s. */
+  async function refuse(message: string, retryAfterSeconds: number): Promise<never> {
+    await sleep(app.ctx.config.login.throttleDelayMs);
+    throw throttled(message, retryAfterSeconds);
+  }
+
   async function checkPassword(domain: { id?: string; name?: string }, userName: string, password: string) {
     try {
       return await identity.checkPassword(domain, userName, password);
     } catch (error) {
-      if (error instanceof HashQueueFullError) throw throttled('too many logins are being verified at once', 1);
+      if (error instanceof HashQueueFullError) return refuse('too many logins are being verified at once', 1);
       throw error;
     }
   }
@@ -107,7 +114,7 @@ export const iamRoutes: FastifyPluginAsync = async (app) => {
     const knownDomain = await identity.findDomain(domainRef);
     const subject = { domain: knownDomain?.id ?? `?${domainRef.id ?? domainRef.name}`, userName: user.name, clientAddress: request.ip };
     const retryAfter = await loginLimiter.retryAfterSeconds(subject);
-    if (retryAfter !== null) throw throttled('too many failed logins for this user or from this address; retry later', retryAfter);
+    if (retryAfter !== null) await refuse('too many failed logins for this user or from this address; retry later', retryAfter);
     const checked = await checkPassword(domainRef, user.name, user.password);
     if (!checked) {
       await loginLimiter.recordFailure(subject);
