@@ -108,6 +108,19 @@ describe('failed logins per client address', () => {
   });
 });
 
+describe('housekeeping', () => {
+  test('failures older than the window are purged from the store (the login-failure-purge worker)', async () => {
+    const count = async () => Number((await ts.server.ctx.store.db.selectFrom('login_failures')
+      .select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    assertHuaweiError(await login({ name: 'purge-me', domain: { name: 'purge-domain' } }, 'guess', freshAddress()), 401, 'IAM.0101');
+    assert.ok(await count() > 0);
+    await ts.server.ctx.loginLimiter.purge(Date.now() - 60_000);
+    assert.ok(await count() > 0, 'failures inside the window stay');
+    await ts.server.ctx.loginLimiter.purge(Date.now() + 6_000 + 1000);
+    assert.equal(await count(), 0, 'everything older than the window is gone');
+  });
+});
+
 describe('configuration', () => {
   test('GUARDPOST_LOGIN_* are read into config.login, with defaults 10 / 30 per 300 s and a 1 s throttle delay', () => {
     assert.deepEqual(loadConfig({}).login,
