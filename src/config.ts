@@ -27,6 +27,28 @@ export interface GuardpostConfig {
   captureResultMode: 'link' | 'file_list';
   /** GUARDPOST_METRICS: `off` (no /metrics route), `on` (unauthenticated) or a bearer token /metrics requires. */
   metrics: MetricsAccess;
+  /** The region id GET /v3/regions lists (besides the project names) for SDK and Terraform discovery. */
+  region: string;
+  login: LoginLimits;
+}
+
+/**
+ * Failed-password limits for POST /v3/auth/tokens, counted in the store (shared by every replica) over a sliding
+ * window; successful logins are not counted. Password hashing runs off the event loop with bounded concurrency.
+ */
+export interface LoginLimits {
+  windowSeconds: number;
+  maxFailuresPerUser: number;
+  maxFailuresPerAddress: number;
+  /** scrypt computations running at once (each on a libuv pool thread). */
+  hashConcurrency: number;
+  /** Logins waiting for a hashing slot; beyond this they are refused with 429. */
+  hashQueue: number;
+  /**
+   * How long a refused (429) login is held before the answer goes out: a client that waits for answers (every
+   * brute-force tool with bounded concurrency) then sends at most one attempt per connection per delay.
+   */
+  throttleDelayMs: number;
 }
 
 export type MetricsAccess = { mode: 'off' } | { mode: 'open' } | { mode: 'token'; token: string };
@@ -60,6 +82,23 @@ function metricsFromEnv(raw: string | undefined): MetricsAccess {
   return { mode: 'token', token: raw };
 }
 
+function regionFromEnv(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return 'guardpost-local';
+  if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(raw)) throw new Error(`GUARDPOST_REGION must be lower-case letters, digits and dashes, got "${raw}"`);
+  return raw;
+}
+
+function loginLimitsFromEnv(env: NodeJS.ProcessEnv): LoginLimits {
+  return {
+    windowSeconds: intFromEnv(env, 'GUARDPOST_LOGIN_WINDOW_SECONDS', 300),
+    maxFailuresPerUser: intFromEnv(env, 'GUARDPOST_LOGIN_MAX_FAILURES_PER_USER', 10),
+    maxFailuresPerAddress: intFromEnv(env, 'GUARDPOST_LOGIN_MAX_FAILURES_PER_ADDRESS', 30),
+    hashConcurrency: intFromEnv(env, 'GUARDPOST_LOGIN_HASH_CONCURRENCY', 1),
+    hashQueue: intFromEnv(env, 'GUARDPOST_LOGIN_HASH_QUEUE', 32),
+    throttleDelayMs: intFromEnv(env, 'GUARDPOST_LOGIN_THROTTLE_DELAY_MS', 1000),
+  };
+}
+
 export function parseListen(listen: string): { host: string; port: number } {
   const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:]+)):(\d{1,5})$/.exec(listen.trim());
   if (!match) throw new Error(`GUARDPOST_LISTEN must look like host:port, got "${listen}"`);
@@ -91,6 +130,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GuardpostConfi
     captureLinkMinutes: intFromEnv(env, 'GUARDPOST_CAPTURE_LINK_MINUTES', 30),
     captureResultMode: captureResultModeFromEnv(env.GUARDPOST_CAPTURE_RESULT_MODE),
     metrics: metricsFromEnv(env.GUARDPOST_METRICS),
+    region: regionFromEnv(env.GUARDPOST_REGION),
+    login: loginLimitsFromEnv(env),
   };
 }
 

@@ -4,7 +4,8 @@ import { captureRoutes } from './cfw/capture.js';
 import { captureDownloadRoutes } from './cfw/capture-download.js';
 import { firewallRoutes } from './cfw/firewalls.js';
 import { hostRoutes } from './hss/hosts.js';
+import { iamDiscoveryRoutes } from './iam/discovery-routes.js';
 import { iamRoutes } from './iam/routes.js';
 
 /** Every API family registers its routes here; each plugin owns its schemas and handlers. */
-export const apiPlugins: FastifyPluginAsync[] = [iamRoutes, hostRoutes, agentRoutes, firewallRoutes, captureRoutes, captureDownloadRoutes];
+export const apiPlugins: FastifyPluginAsync[] = [iamRoutes, iamDiscoveryRoutes, hostRoutes, agentRoutes, firewallRoutes, captureRoutes, captureDownloadRoutes];

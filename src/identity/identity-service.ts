@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, RoleName } from '../store/schema.js';
-import { hashPassword, newHexId, newSecret, sha256Hex, verifyPassword, type SecretBox } from './secrets.js';
+import { PasswordHasher } from './password-hasher.js';
+import { hashPassword, newHexId, newSecret, sha256Hex, type SecretBox } from './secrets.js';
 
 export interface RoleGrant { role: RoleName; enterpriseProjectIds: string[] | null }
 
@@ -34,7 +35,12 @@ function randomAccessKey(): string {
 
 /** Users, projects, keys and tokens over the SQL store. Tokens are stored as SHA-256 hashes only. */
 export class IdentityService {
-  constructor(private readonly db: Kysely<Database>, private readonly box: SecretBox, private readonly tokenTtlMs: number) {}
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly db: Kysely<Database>, private readonly box: SecretBox, private readonly tokenTtlMs: number,
+    private readonly hasher: PasswordHasher = new PasswordHasher(),
+  ) {}
 
   async findDomain(ref: { id?: string; name?: string }) {
     let q = this.db.selectFrom('domains').selectAll();
@@ -46,12 +52,12 @@ export class IdentityService {
 
   async checkPassword(domain: { id?: string; name?: string }, userName: string, password: string) {
     const found = await this.findDomain(domain);
-    if (!found) return null;
-    const user = await this.db.selectFrom('users').selectAll()
-      .where('domain_id', '=', found.id).where('name', '=', userName).executeTakeFirst();
-    // Verify against a dummy hash when the user is unknown so timing does not reveal user names.
-    const ok = verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
-    if (!user || !ok || user.disabled) return null;
+    const user = found ? await this.db.selectFrom('users').selectAll()
+      .where('domain_id', '=', found.id).where('name', '=', userName).executeTakeFirst() : undefined;
+    // Verify against a dummy hash when the user or domain is unknown so timing does not reveal which names exist.
+    this.dummyHash ??= hashPassword(newSecret(16));
+    const ok = await this.hasher.verify(password, user?.password_hash ?? await this.dummyHash);
+    if (!found || !user || !ok || user.disabled) return null;
     return { user, domain: found };
   }
 
@@ -117,7 +123,7 @@ export class IdentityService {
   async createUser(domainId: string, name: string, password: string, now = Date.now()): Promise<string> {
     const id = newHexId();
     await this.db.insertInto('users').values({
-      id, domain_id: domainId, name, password_hash: hashPassword(password), created_at: now, disabled: 0,
+      id, domain_id: domainId, name, password_hash: await this.hasher.hash(password), created_at: now, disabled: 0,
     }).execute();
     return id;
   }
@@ -136,6 +142,19 @@ export class IdentityService {
     }).execute();
   }
 
+  /**
+   * A project by id or by name, within `ref.domain` (by id or name) when given, otherwise within the domain of the
+   * user logging in: project names are only unique within a domain, and a token never crosses into another domain.
+   */
+  async findProject(ref: { id?: string; name?: string; domain?: { id?: string; name?: string } }, userDomainId: string) {
+    const domainId = ref.domain ? (await this.findDomain(ref.domain))?.id : userDomainId;
+    if (domainId === undefined || (ref.id === undefined && ref.name === undefined)) return undefined;
+    let q = this.db.selectFrom('projects').selectAll().where('domain_id', '=', domainId);
+    if (ref.id !== undefined) q = q.where('id', '=', ref.id);
+    else if (ref.name !== undefined) q = q.where('name', '=', ref.name);
+    return q.executeTakeFirst();
+  }
+
   async projectsVisibleTo(principal: Principal, name?: string) {
     const ids = [...principal.grants.keys()];
     if (ids.length === 0) return [];
@@ -144,5 +163,3 @@ export class IdentityService {
     return q.execute();
   }
 }
-
-const DUMMY_HASH = hashPassword(newSecret(16));

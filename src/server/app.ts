@@ -125,7 +125,7 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyServe
       request.log.error({ err: error }, 'unhandled error');
       apiError = new ApiError(500, INTERNAL_CODES[family], 'Internal error; see the server log for this request id.');
     }
-    void reply.status(apiError.statusCode).send(errorBody(apiError, family, request.id));
+    void reply.status(apiError.statusCode).headers(apiError.headers).send(errorBody(apiError, family, request.id));
   });
 
   await registerOpenApi(app, ctx.config);

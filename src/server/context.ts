@@ -1,6 +1,7 @@
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { GuardpostConfig } from '../config.js';
 import type { IdentityService, Principal, RoleGrant } from '../identity/identity-service.js';
+import type { LoginLimiter } from '../identity/login-limiter.js';
 import type { AgentStore } from '../store/agent-store.js';
 import type { CaptureStore } from '../store/capture-store.js';
 import type { OpsStore } from '../store/ops-store.js';
@@ -22,6 +23,7 @@ export interface AppContext {
   captures: CaptureStore;
   ops: OpsStore;
   metrics: Metrics;
+  loginLimiter: LoginLimiter;
 }
 
 export type RouteAuth = 'huawei' | 'agent' | 'none';

@@ -7,6 +7,8 @@ export class ApiError extends Error {
     public readonly statusCode: number,
     public readonly errorCode: string,
     message: string,
+    /** Extra response headers (Retry-After). */
+    public readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -49,6 +51,10 @@ export const tokenExpired = (): ApiError => new ApiError(401, 'APIGW.0307', 'The
 
 export const notAuthorized = (message: string): ApiError =>
   new ApiError(403, 'APIGW.0302', `The IAM user is not authorized to access the API: ${message}`);
+
+/** Huawei APIG's throttling answer: 429 APIGW.0308 with a Retry-After hint. */
+export const throttled = (message: string, retryAfterSeconds: number): ApiError =>
+  new ApiError(429, 'APIGW.0308', `The throttling threshold has been reached: ${message}`, { 'Retry-After': String(retryAfterSeconds) });
 
 export const routeNotFound = (): ApiError => new ApiError(404, 'APIGW.0101', 'The API does not exist or has not been published in the environment.');
 

@@ -4,6 +4,9 @@ import { FsBlobStore } from '../blobs/fs-blob-store.js';
 import { endpointOf, type GuardpostConfig } from '../config.js';
 import { bootstrap, checkMasterKey, loadMasterKey, type Credentials } from '../identity/bootstrap.js';
 import { IdentityService } from '../identity/identity-service.js';
+import { LoginLimiter } from '../identity/login-limiter.js';
+import { PasswordHasher } from '../identity/password-hasher.js';
+import { LoginFailureStore } from '../store/login-failure-store.js';
 import { AgentStore } from '../store/agent-store.js';
 import { CaptureStore } from '../store/capture-store.js';
 import { migrateToLatest, openStore } from '../store/database.js';
@@ -31,7 +34,8 @@ export async function startServer(config: GuardpostConfig, options: { logger?: b
     await migrateToLatest(store);
     const box = loadMasterKey(config.home, config.masterKey);
     await checkMasterKey(store, box);
-    const identity = new IdentityService(store.db, box, config.tokenTtlSeconds * 1000);
+    const hasher = new PasswordHasher(config.login.hashConcurrency, config.login.hashQueue);
+    const identity = new IdentityService(store.db, box, config.tokenTtlSeconds * 1000, hasher);
     const tasks = new TaskStore(store.db, store.dialect);
     const agents = new AgentStore(store.db, tasks);
     const notifier = new WorkNotifier(tasks);
@@ -41,7 +45,8 @@ export async function startServer(config: GuardpostConfig, options: { logger?: b
     const metrics = new Metrics({
       agentsOnline: () => ops.agentsOnline(config.agentOfflineSeconds * 1000), jobsByState: () => ops.jobsByState(),
     });
-    const ctx: AppContext = { config, store, blobs, identity, tasks, agents, notifier, captures, ops, metrics };
+    const loginLimiter = new LoginLimiter(new LoginFailureStore(store.db), config.login);
+    const ctx: AppContext = { config, store, blobs, identity, tasks, agents, notifier, captures, ops, metrics, loginLimiter };
     const app = await buildApp(ctx, { logger: options.logger ?? false });
     await app.listen({ host: config.listenHost, port: config.listenPort });
     const port = (app.server.address() as AddressInfo).port;

@@ -10,6 +10,7 @@ import type { Database } from './schema.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_capture.js';
 import * as m0003 from './migrations/0003_agent_indexes.js';
+import * as m0004 from './migrations/0004_login_failures.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_capture': m0002,
   '0003_agent_indexes': m0003,
+  '0004_login_failures': m0004,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -31,6 +31,8 @@ export interface TokensTable {
   methods: string; issued_at: number; expires_at: number;
 }
 
+export interface LoginFailuresTable { limit_key: string; failed_at: number }
+
 export interface EnrollmentTokensTable {
   id: string; token_hash: string; project_id: string; enterprise_project_id: string;
   description: string; created_at: number; expires_at: number | null;
@@ -90,6 +92,7 @@ export interface Database {
   role_assignments: RoleAssignmentsTable;
   access_keys: AccessKeysTable;
   tokens: TokensTable;
+  login_failures: LoginFailuresTable;
   enrollment_tokens: EnrollmentTokensTable;
   agents: AgentsTable;
   tasks: TasksTable;

@@ -9,6 +9,7 @@ const periodics: Periodic[] = [
   { name: 'lease-reaper', everyMs: 5000, run: async (ctx) => ctx.metrics.leaseExpiries.inc(await ctx.tasks.reapExpiredLeases()) },
   { name: 'capture-retention', everyMs: 10_000, run: (ctx) => ctx.captures.sweep() },
   { name: 'token-purge', everyMs: 3600_000, run: (ctx) => ctx.identity.purgeExpiredTokens() },
+  { name: 'login-failure-purge', everyMs: 60_000, run: (ctx) => ctx.loginLimiter.purge() },
 ];
 
 export function startWorkers(ctx: AppContext, log: FastifyBaseLogger): { stop(): Promise<void> } {

@@ -93,7 +93,7 @@ function dateOf(r: WireRequest): number {
 function toSigned(r: WireRequest): SignedRequest {
   return {
     method: r.method, rawPath: r.path, rawQuery: r.query, headers: r.headers,
-    bodySha256: r.body === '' ? EMPTY_BODY_SHA256 : sha256(r.body),
+    bodySha256: r.body === '' ? EMPTY_BODY_SHA256 : sha256(r.body), bodyPresent: r.body !== '',
   };
 }
 
@@ -134,10 +134,10 @@ function independentSignature(parts: {
 }
 
 function syntheticRequest(parts: { method?: string; path: string; canonicalUri: string; wireQuery: string; canonicalQuery: string;
-  body?: string; contentType?: string; extraSigned?: Array<[string, string]>; payloadHash?: string }): WireRequest {
+  body?: string; contentType?: string; extraSigned?: Array<[string, string]>; payloadHash?: string; hostUnsigned?: boolean }): WireRequest {
   const date = '20261122T125144Z';
   const signed = ([
-    ['content-type', parts.contentType ?? 'application/json'], ['host', '127.0.0.1:18080'],
+    ['content-type', parts.contentType ?? 'application/json'], ...(parts.hostUnsigned ? [] : [['host', '127.0.0.1:18080'] as [string, string]]),
     ...(parts.extraSigned ?? []), ['x-project-id', PROJECT], ['x-sdk-date', date],
   ] as Array<[string, string]>).sort((a, b) => (a[0] < b[0] ? -1 : 1));
   const body = parts.body ?? '';
@@ -177,10 +177,10 @@ describe('captured SDK requests (docs/auth-signing.md §8)', () => {
     assert.equal(sha256('{}'), '44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a');
   });
 
-  test('a date up to 15 minutes off the server clock is accepted either way', () => {
+  test('a date up to 15 minutes in the past or 5 minutes in the future is accepted', () => {
     const r = captured('A1');
-    assertOk(r, '+14:59', dateOf(r) + 15 * 60_000 - 1000);
-    assertOk(r, '-15:00', dateOf(r) - 15 * 60_000);
+    assertOk(r, '15:00 old', dateOf(r) + 15 * 60_000);
+    assertOk(r, '5:00 ahead', dateOf(r) - 5 * 60_000);
   });
 });
 
@@ -238,7 +238,8 @@ describe('tampering is rejected', () => {
     assertRejected({ ...r, headers: { ...r.headers, 'x-sdk-date': '20261122T125145Z' } }, 'one second later, same signature', at);
     assertRejected(r, 'stale: 15 min + 1 s after', at + 15 * 60_000 + 1000, /15 minutes/);
     assertRejected(r, 'a day later', at + 24 * 3600_000, /15 minutes/);
-    assertRejected(r, '16 min early', at - 16 * 60_000, /15 minutes/);
+    assertRejected(r, '16 min early', at - 16 * 60_000, /5 minutes ahead/);
+    assertRejected(r, '5 min + 1 s early: one signature must not stay valid for 30 minutes', at - 5 * 60_000 - 1000, /5 minutes ahead/);
     for (const bad of ['2026-11-22T12:51:44Z', '20261122T125144', '20261122125144Z', '1732279904', '', '20261399T256199Z', '20261122T245144Z', '20260230T125144Z']) {
       assertRejected({ ...r, headers: { ...r.headers, 'x-sdk-date': bad } }, `malformed ${JSON.stringify(bad)}`, at, /X-Sdk-Date must look like/);
     }
@@ -328,18 +329,47 @@ describe('what must still verify', () => {
     assertRejected({ ...r, query: 'a=0&b=1' }, 'bare key given a value');
   });
 
-  test('UNSIGNED-PAYLOAD: any body for non-JSON uploads, never for JSON', () => {
-    const upload = syntheticRequest({
-      method: 'PUT', path: '/agent/v1/upload', canonicalUri: '/agent/v1/upload/', wireQuery: '', canonicalQuery: '',
-      contentType: 'application/octet-stream', extraSigned: [['x-sdk-content-sha256', 'UNSIGNED-PAYLOAD']], payloadHash: 'UNSIGNED-PAYLOAD', body: 'abc',
+  test('UNSIGNED-PAYLOAD: only without a body, never for a JSON media type in any case or with parameters', () => {
+    const unsignedPayload = (contentType: string, body: string) => syntheticRequest({
+      method: 'POST', path: '/v5/x', canonicalUri: '/v5/x/', wireQuery: '', canonicalQuery: '', contentType,
+      extraSigned: [['x-sdk-content-sha256', 'UNSIGNED-PAYLOAD']], payloadHash: 'UNSIGNED-PAYLOAD', body,
     });
-    assertOk(upload, 'unsigned payload');
-    assertOk({ ...upload, body: 'something else entirely' }, 'another body');
-    const json = syntheticRequest({
-      method: 'POST', path: '/v5/x', canonicalUri: '/v5/x/', wireQuery: '', canonicalQuery: '',
-      extraSigned: [['x-sdk-content-sha256', 'UNSIGNED-PAYLOAD']], payloadHash: 'UNSIGNED-PAYLOAD', body: '{"a":1}',
+    assertOk(unsignedPayload('application/octet-stream', ''), 'no body: nothing is left unsigned');
+    assertRejected(unsignedPayload('application/octet-stream', 'abc'), 'a body the signature does not cover', undefined, /with a body/);
+    for (const contentType of ['application/json', 'APPLICATION/JSON', 'Application/Json; charset=utf-8', ' application/json ;x=1', 'application/merge-patch+json']) {
+      assertRejected(unsignedPayload(contentType, '{"a":1}'), `JSON body as ${contentType}`, undefined, /UNSIGNED-PAYLOAD/);
+      assertRejected(unsignedPayload(contentType, ''), `JSON media type ${contentType}, no body`, undefined, /UNSIGNED-PAYLOAD/);
+    }
+    // The verifier is told a body is there even when the caller did not hash one (announced by Content-Length).
+    const announced = unsignedPayload('text/plain', '');
+    assert.equal(verifySignature({ ...toSigned(announced), bodyPresent: true }, SK, dateOf(announced)).ok, false);
+  });
+
+  test('host must be among the signed headers', () => {
+    const r = syntheticRequest({ path: `/v5/${PROJECT}/x`, canonicalUri: `/v5/${PROJECT}/x/`, wireQuery: 'limit=1', canonicalQuery: 'limit=1', hostUnsigned: true });
+    assertRejected({ ...r, headers: { ...r.headers, host: 'anything.example' } }, 'host not signed', undefined, /host must be signed/);
+  });
+
+  test('upper-case query keys are not verified as the lower-case keys they were signed as', () => {
+    const signedLower = syntheticRequest({
+      path: `/v1/${PROJECT}/capture-task/capture-result`, canonicalUri: `/v1/${PROJECT}/capture-task/capture-result/`,
+      wireQuery: 'ip=10.0.0.9&type=1', canonicalQuery: 'ip=10.0.0.9&type=1',
     });
-    assertRejected(json, 'JSON body with UNSIGNED-PAYLOAD', undefined, /UNSIGNED-PAYLOAD/);
+    assertOk(signedLower, 'as signed');
+    assertRejected({ ...signedLower, query: 'IP=10.0.0.9&TYPE=1' }, 'keys upper-cased on the wire');
+    assertRejected({ ...signedLower, query: 'ip=10.0.0.9&Type=1' }, 'one key with another case');
+  });
+
+  test('repeated values are sorted before percent-encoding, as the SDKs do (127.0.0.1 before ::1)', () => {
+    const r = syntheticRequest({
+      path: `/v1/${PROJECT}/capture-task/capture-result`, canonicalUri: `/v1/${PROJECT}/capture-task/capture-result/`,
+      wireQuery: 'ip=%3A%3A1&ip=127.0.0.1&type=1', canonicalQuery: 'ip=127.0.0.1&ip=%3A%3A1&type=1',
+    });
+    assertOk(r, 'mixed address families');
+    assertOk({ ...r, query: 'type=1&ip=127.0.0.1&ip=::1' }, 'unencoded colons, other order');
+    // Keys too: decoded, `a1` sorts before `a:`; encoded, `a%3A` would sort first.
+    const keys = syntheticRequest({ path: `/v5/${PROJECT}/x`, canonicalUri: `/v5/${PROJECT}/x/`, wireQuery: 'a%3A=1&a1=2', canonicalQuery: 'a1=2&a%3A=1' });
+    assertOk(keys, 'decoded key order');
   });
 
   test('an SDK endpoint configured with a trailing slash (signs //path) verifies through its fallback', () => {

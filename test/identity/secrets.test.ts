@@ -1,29 +1,60 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { HashQueueFullError, PasswordHasher } from '../../src/identity/password-hasher.js';
 import { hashPassword, newHexId, newSecret, safeEqual, SecretBox, sha256Hex, verifyPassword } from '../../src/identity/secrets.js';
 
 describe('passwords', () => {
-  test('scrypt hash verifies the right password only, and is salted', () => {
-    const hash = hashPassword('correct horse battery staple');
+  test('scrypt hash verifies the right password only, and is salted', async () => {
+    const hash = await hashPassword('correct horse battery staple');
     assert.match(hash, /^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
     assert.ok(!hash.includes('correct horse'));
-    assert.equal(verifyPassword('correct horse battery staple', hash), true);
-    assert.equal(verifyPassword('correct horse battery stapl', hash), false);
-    assert.equal(verifyPassword('', hash), false);
-    assert.notEqual(hashPassword('correct horse battery staple'), hash, 'a fresh salt every time');
+    assert.equal(await verifyPassword('correct horse battery staple', hash), true);
+    assert.equal(await verifyPassword('correct horse battery stapl', hash), false);
+    assert.equal(await verifyPassword('', hash), false);
+    assert.notEqual(await hashPassword('correct horse battery staple'), hash, 'a fresh salt every time');
   });
 
-  test('non-ASCII passwords round-trip', () => {
-    const hash = hashPassword('pässwörd-密码');
-    assert.equal(verifyPassword('pässwörd-密码', hash), true);
-    assert.equal(verifyPassword('passwort-密码', hash), false);
+  test('non-ASCII passwords round-trip', async () => {
+    const hash = await hashPassword('pässwörd-密码');
+    assert.equal(await verifyPassword('pässwörd-密码', hash), true);
+    assert.equal(await verifyPassword('passwort-密码', hash), false);
   });
 
-  test('a stored value that is not an scrypt hash never verifies', () => {
-    assert.equal(verifyPassword('secret', 'secret'), false);
-    assert.equal(verifyPassword('secret', ''), false);
-    assert.equal(verifyPassword('secret', 'bcrypt$1$2$3$4$5'), false);
-    assert.equal(verifyPassword('secret', 'scrypt$16384$8$1$c2FsdA=='), false);
+  test('a stored value that is not an scrypt hash never verifies', async () => {
+    assert.equal(await verifyPassword('secret', 'secret'), false);
+    assert.equal(await verifyPassword('secret', ''), false);
+    assert.equal(await verifyPassword('secret', 'bcrypt$1$2$3$4$5'), false);
+    assert.equal(await verifyPassword('secret', 'scrypt$16384$8$1$c2FsdA=='), false);
+    assert.equal(await verifyPassword('secret', 'scrypt$16384$8$1$c2FsdA==$'), false, 'empty key');
+  });
+
+  test('hashing runs off the event loop: the loop turns while a hash is computed', async () => {
+    const order: string[] = [];
+    const hashing = hashPassword('x').then(() => order.push('hashed'));
+    setImmediate(() => order.push('loop turned'));
+    await hashing;
+    // With scryptSync the hash would finish inside the call, before the loop could turn once.
+    assert.deepEqual(order, ['loop turned', 'hashed']);
+  });
+});
+
+describe('PasswordHasher', () => {
+  test('bounded: one hash at a time, two waiting, further calls refused at once; the queued ones still finish', async () => {
+    const hasher = new PasswordHasher(1, 2);
+    const stored = await hashPassword('pw');
+    const accepted = [hasher.verify('pw', stored), hasher.verify('nope', stored), hasher.verify('pw', stored)];
+    await assert.rejects(hasher.verify('pw', stored), HashQueueFullError);
+    assert.deepEqual(await Promise.all(accepted), [true, false, true]);
+    // The slots are released: the hasher is usable again.
+    assert.equal(await hasher.verify('pw', stored), true);
+    assert.match(await hasher.hash('pw'), /^scrypt\$/);
+  });
+
+  test('a failing hash releases its slot', async () => {
+    const hasher = new PasswordHasher(1, 0);
+    // N not a power of two: crypto.scrypt rejects it.
+    await assert.rejects(hasher.verify('pw', 'scrypt$1000$8$1$c2FsdA==$a2V5'));
+    assert.equal(await hasher.verify('pw', await hashPassword('pw')), true);
   });
 });
 

@@ -101,7 +101,8 @@ describe('CFW capture through the official SDK core (AK/SK signed)', () => {
 
     const result = await call<{ data: { url: string; captcha: string; expires: number } }>({
       method: 'GET', url: '/v1/{project_id}/capture-task/capture-result',
-      query: { fw_instance_id: fw, task_id: done.task_id, type: 1, ip: ['127.0.0.1', '10.200.9.9'] },
+      // Mixed address families, as Terraform sends them: the SDK sorts the values before encoding them.
+      query: { fw_instance_id: fw, task_id: done.task_id, type: 1, ip: ['::1', '127.0.0.1', '10.200.9.9'] },
     });
     assert.match(result.data.captcha, /^\d{6}$/);
     assert.equal(result.data.expires, 30);

@@ -1,11 +1,20 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { ApiError, malformedRequest } from '../../server/errors.js';
+import { ApiError, malformedRequest, throttled } from '../../server/errors.js';
+import { HashQueueFullError } from '../../identity/password-hasher.js';
 import type { IssuedToken } from '../../identity/identity-service.js';
 
 const NameOrId = Type.Object({
   id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+}, { additionalProperties: false });
+
+/** Keystone scopes a project by id, or by name within a domain (what Terraform sends without project_id). */
+const ProjectRef = Type.Object({
+  id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  domain: Type.Optional(NameOrId),
 }, { additionalProperties: false });
 
 const TokenRequest = Type.Object({
@@ -25,7 +34,7 @@ const TokenRequest = Type.Object({
       totp: Type.Optional(Type.Object({}, { additionalProperties: true })),
     }, { additionalProperties: false }),
     scope: Type.Optional(Type.Object({
-      project: Type.Optional(NameOrId),
+      project: Type.Optional(ProjectRef),
       domain: Type.Optional(NameOrId),
     }, { additionalProperties: false })),
   }, { additionalProperties: false }),
@@ -40,7 +49,22 @@ function baseUrl(request: FastifyRequest): string {
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 export const iamRoutes: FastifyPluginAsync = async (app) => {
-  const { identity, store } = app.ctx;
+  const { identity, store, loginLimiter } = app.ctx;
+
+  /** A refused login is answered only after the throttle delay: waiting clients cannot spin on cheap 429s. */
+  async function refuse(message: string, retryAfterSeconds: number): Promise<never> {
+    await sleep(app.ctx.config.login.throttleDelayMs);
+    throw throttled(message, retryAfterSeconds);
+  }
+
+  async function checkPassword(domain: { id?: string; name?: string }, userName: string, password: string) {
+    try {
+      return await identity.checkPassword(domain, userName, password);
+    } catch (error) {
+      if (error instanceof HashQueueFullError) return refuse('too many logins are being verified at once', 1);
+      throw error;
+    }
+  }
 
   async function tokenBody(request: FastifyRequest, issued: IssuedToken, withCatalog: boolean) {
     const principal = await identity.principal(issued.userId, 'token', issued.projectId);
@@ -86,15 +110,22 @@ export const iamRoutes: FastifyPluginAsync = async (app) => {
     if (!user.name || !user.domain || (!user.domain.name && !user.domain.id)) {
       throw malformedRequest('iam', 'auth.identity.password.user needs "name" and "domain" (name or id)');
     }
-    const checked = await identity.checkPassword({ id: user.domain.id, name: user.domain.id ? undefined : user.domain.name }, user.name, user.password);
-    if (!checked) throw wrongCredentials();
+    const domainRef = { id: user.domain.id, name: user.domain.id ? undefined : user.domain.name };
+    // One budget per user however the domain is named (by id or by name).
+    const knownDomain = await identity.findDomain(domainRef);
+    const subject = { domain: knownDomain?.id ?? `?${domainRef.id ?? domainRef.name}`, userName: user.name, clientAddress: request.ip };
+    const retryAfter = await loginLimiter.retryAfterSeconds(subject);
+    if (retryAfter !== null) await refuse('too many failed logins for this user or from this address; retry later', retryAfter);
+    const checked = await checkPassword(domainRef, user.name, user.password);
+    if (!checked) {
+      await loginLimiter.recordFailure(subject);
+      throw wrongCredentials();
+    }
+    await loginLimiter.recordSuccess(subject);
     let issued: IssuedToken;
     if (scope?.project) {
-      let q = store.db.selectFrom('projects').selectAll().where('domain_id', '=', checked.domain.id);
-      if (scope.project.id) q = q.where('id', '=', scope.project.id);
-      else if (scope.project.name) q = q.where('name', '=', scope.project.name);
-      else throw malformedRequest('iam', 'scope.project needs "id" or "name"');
-      const project = await q.executeTakeFirst();
+      if (!scope.project.id && !scope.project.name) throw malformedRequest('iam', 'scope.project needs "id" or "name"');
+      const project = await identity.findProject(scope.project, checked.domain.id);
       const principal = await identity.principal(checked.user.id, 'token', null);
       if (!project || !principal?.grants.has(project.id)) {
         throw new ApiError(401, 'IAM.0102', 'The user has no role in the requested project, or it does not exist.');

@@ -6,7 +6,10 @@ import crypto from 'node:crypto';
  */
 
 export const EMPTY_BODY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+/** How old an X-Sdk-Date may be (APIG's documented 15 minutes). */
+export const MAX_PAST_SKEW_MS = 15 * 60 * 1000;
+/** How far ahead of the server clock an X-Sdk-Date may be: small, so one signature is not valid for 30 minutes. */
+export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 
 const AUTH_PATTERN = /^SDK-HMAC-SHA256\s+Access=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/;
 const DATE_PATTERN = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
@@ -50,19 +53,20 @@ function canonicalUri(rawPath: string, decodeSegments: boolean): string {
   return encoded.endsWith('/') ? encoded : `${encoded}/`;
 }
 
-function canonicalQuery(rawQuery: string, lowercaseKeys: boolean): string {
+/**
+ * The SDKs sort the decoded keys, then the decoded values of a repeated key, and only then encode (Node core
+ * `CanonicalQueryString`, Go core `sort.Strings` before `escape`): `127.0.0.1` sorts before `::1`, while the
+ * encoded `%3A%3A1` would sort first. Code-unit order, which is what JS `sort()` and `<` use.
+ */
+function canonicalQuery(rawQuery: string): string {
   const pairs: Array<[string, string]> = [];
   for (const part of rawQuery.split('&')) {
     if (part === '') continue;
     const eq = part.indexOf('=');
-    let key = safeDecode(eq < 0 ? part : part.slice(0, eq));
-    const value = eq < 0 ? '' : safeDecode(part.slice(eq + 1));
-    if (lowercaseKeys) key = key.toLowerCase();
-    pairs.push([sdkEncode(key), sdkEncode(value)]);
+    pairs.push([safeDecode(eq < 0 ? part : part.slice(0, eq)), eq < 0 ? '' : safeDecode(part.slice(eq + 1))]);
   }
-  // Code-unit order on keys, then on values: exactly what the SDKs' sort() calls produce.
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-  return pairs.map(([k, v]) => `${k}=${v}`).join('&');
+  return pairs.map(([k, v]) => `${sdkEncode(k)}=${sdkEncode(v)}`).join('&');
 }
 
 export interface SignedRequest {
@@ -75,6 +79,8 @@ export interface SignedRequest {
   headers: Record<string, string | string[] | undefined>;
   /** SHA-256 hex of the raw body bytes (the empty-body hash when there is none). */
   bodySha256: string;
+  /** Whether the request carries body bytes (or announces them): UNSIGNED-PAYLOAD is then refused. */
+  bodyPresent: boolean;
 }
 
 export type VerifyResult =
@@ -86,13 +92,45 @@ function headerValue(headers: SignedRequest['headers'], name: string): string | 
   return Array.isArray(value) ? value.join(',') : value;
 }
 
-/** Canonical request variants: strict first, then the documented quirks of SDK versions and configurations. */
-const VARIANTS: ReadonlyArray<{ name: string; uri: (p: string) => string; query: (q: string) => string }> = [
-  { name: 'strict', uri: (p) => canonicalUri(p, true), query: (q) => canonicalQuery(q, false) },
-  { name: 'raw-path', uri: (p) => canonicalUri(p, false), query: (q) => canonicalQuery(q, false) },
-  { name: 'go-lowercase-query-keys', uri: (p) => canonicalUri(p, false), query: (q) => canonicalQuery(q, true) },
-  { name: 'endpoint-trailing-slash', uri: (p) => canonicalUri(`/${p}`, true), query: (q) => canonicalQuery(q, false) },
+/**
+ * Canonical URI variants: strict first, then the documented quirks of SDK versions and configurations. The query
+ * has exactly one canonical form: the Go core lower-cases keys, which only matters for keys that are not already
+ * lower-case, and accepting a lower-cased form would let `?TYPE=1` be signed as `?type=1` and then be ignored.
+ */
+const VARIANTS: ReadonlyArray<{ name: string; uri: (p: string) => string }> = [
+  { name: 'strict', uri: (p) => canonicalUri(p, true) },
+  { name: 'raw-path', uri: (p) => canonicalUri(p, false) },
+  { name: 'endpoint-trailing-slash', uri: (p) => canonicalUri(`/${p}`, true) },
 ];
+
+/** `Application/JSON; charset=utf-8` → `application/json`: media types compare case-insensitively, without parameters. */
+export function mediaTypeOf(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+const isJsonMediaType = (mediaType: string): boolean => mediaType === 'application/json' || mediaType.endsWith('+json');
+
+function checkDate(dateValue: string, now: number): string | null {
+  const date = parseSdkDate(dateValue);
+  if (date === null) return 'X-Sdk-Date must look like 20261122T125144Z';
+  if (now - date > MAX_PAST_SKEW_MS) return `X-Sdk-Date is more than ${MAX_PAST_SKEW_MS / 60_000} minutes in the past`;
+  if (date - now > MAX_FUTURE_SKEW_MS) return `X-Sdk-Date is more than ${MAX_FUTURE_SKEW_MS / 60_000} minutes ahead of the server clock`;
+  return null;
+}
+
+/**
+ * `UNSIGNED-PAYLOAD` (signed) replaces the body hash only when there is no body at all: every body a Huawei route
+ * reads is JSON and must be covered by the signature, whatever the case or parameters of its media type.
+ */
+function payloadHashOf(request: SignedRequest, signedHeaders: string[]): { hash: string } | { error: string } {
+  const contentSha = headerValue(request.headers, 'x-sdk-content-sha256');
+  if (contentSha !== 'UNSIGNED-PAYLOAD' || !signedHeaders.includes('x-sdk-content-sha256')) return { hash: request.bodySha256 };
+  if (isJsonMediaType(mediaTypeOf(headerValue(request.headers, 'content-type')))) {
+    return { error: 'UNSIGNED-PAYLOAD is not accepted for JSON bodies' };
+  }
+  if (request.bodyPresent) return { error: 'UNSIGNED-PAYLOAD is not accepted for a request with a body' };
+  return { hash: 'UNSIGNED-PAYLOAD' };
+}
 
 export function verifySignature(request: SignedRequest, secretKey: string, now: number = Date.now()): VerifyResult {
   const authorization = headerValue(request.headers, 'authorization');
@@ -100,10 +138,10 @@ export function verifySignature(request: SignedRequest, secretKey: string, now: 
   const parsed = parseAuthorization(authorization);
   if (!parsed) return { ok: false, reason: 'malformed SDK-HMAC-SHA256 Authorization header' };
   if (!parsed.signedHeaders.includes('x-sdk-date')) return { ok: false, reason: 'X-Sdk-Date must be signed' };
+  if (!parsed.signedHeaders.includes('host')) return { ok: false, reason: 'host must be signed' };
   const dateValue = headerValue(request.headers, 'x-sdk-date') ?? '';
-  const date = parseSdkDate(dateValue);
-  if (date === null) return { ok: false, reason: 'X-Sdk-Date must look like 20261122T125144Z' };
-  if (Math.abs(now - date) > MAX_CLOCK_SKEW_MS) return { ok: false, reason: 'X-Sdk-Date is more than 15 minutes off the server clock' };
+  const dateProblem = checkDate(dateValue, now);
+  if (dateProblem) return { ok: false, reason: dateProblem };
 
   const canonicalHeaderLines: string[] = [];
   for (const name of parsed.signedHeaders) {
@@ -111,20 +149,17 @@ export function verifySignature(request: SignedRequest, secretKey: string, now: 
     if (value === undefined) return { ok: false, reason: `signed header ${name} is missing` };
     canonicalHeaderLines.push(`${name}:${value.trim()}\n`);
   }
-  const contentSha = headerValue(request.headers, 'x-sdk-content-sha256');
-  const unsigned = contentSha === 'UNSIGNED-PAYLOAD' && parsed.signedHeaders.includes('x-sdk-content-sha256');
-  if (unsigned && (headerValue(request.headers, 'content-type') ?? '').includes('json')) {
-    // The SDKs only skip the body hash for non-JSON uploads; a JSON body must be covered by the signature.
-    return { ok: false, reason: 'UNSIGNED-PAYLOAD is not accepted for JSON bodies' };
-  }
-  const payloadHash = unsigned ? 'UNSIGNED-PAYLOAD' : request.bodySha256;
+  const payload = payloadHashOf(request, parsed.signedHeaders);
+  if ('error' in payload) return { ok: false, reason: payload.error };
+  const payloadHash = payload.hash;
   const method = request.method.toUpperCase();
   const headersBlock = canonicalHeaderLines.join('');
   const signedHeaders = parsed.signedHeaders.join(';');
   const expected = Buffer.from(parsed.signature, 'hex');
+  const query = canonicalQuery(request.rawQuery);
   const tried = new Set<string>();
   for (const variant of VARIANTS) {
-    const canonical = [method, variant.uri(request.rawPath), variant.query(request.rawQuery), headersBlock, signedHeaders, payloadHash].join('\n');
+    const canonical = [method, variant.uri(request.rawPath), query, headersBlock, signedHeaders, payloadHash].join('\n');
     if (tried.has(canonical)) continue;
     tried.add(canonical);
     const stringToSign = `SDK-HMAC-SHA256\n${dateValue}\n${crypto.createHash('sha256').update(canonical).digest('hex')}`;
@@ -143,9 +178,10 @@ export function signRequest(options: {
   const headers: Record<string, string> = { ...options.headers, 'x-sdk-date': date };
   const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
   const names = Object.keys(lower).filter((n) => n !== 'authorization').sort();
+  if (!names.includes('host')) throw new Error('signRequest needs a host header: the server requires host to be signed');
   const bodyHash = crypto.createHash('sha256').update(options.body ?? '').digest('hex');
   const canonical = [
-    options.method.toUpperCase(), canonicalUri(options.path, true), canonicalQuery(options.query ?? '', false),
+    options.method.toUpperCase(), canonicalUri(options.path, true), canonicalQuery(options.query ?? ''),
     names.map((n) => `${n}:${String(lower[n]).trim()}\n`).join(''), names.join(';'), bodyHash,
   ].join('\n');
   const stringToSign = `SDK-HMAC-SHA256\n${date}\n${crypto.createHash('sha256').update(canonical).digest('hex')}`;

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { authFailed, forbidden, notAuthorized, tokenExpired, type ApiFamily } from '../errors.js';
 import type { IdentityService, Principal, RoleGrant } from '../../identity/identity-service.js';
+import { hasBody } from '../raw-body.js';
 import { EMPTY_BODY_SHA256, verifySignature } from './aksk-signature.js';
 
 /** Who is calling: an `X-Auth-Token` issued by /v3/auth/tokens, or an SDK-HMAC-SHA256 signature. */
@@ -22,11 +23,11 @@ export async function authenticate(request: FastifyRequest, identity: IdentitySe
     if (!key) throw authFailed('the access key does not exist or is disabled');
     const url = request.raw.url ?? '/';
     const q = url.indexOf('?');
-    const bodySha256 = request.rawBody && request.rawBody.length > 0
-      ? crypto.createHash('sha256').update(request.rawBody).digest('hex') : EMPTY_BODY_SHA256;
+    const rawBody = request.rawBody;
+    const bodySha256 = rawBody && rawBody.length > 0 ? crypto.createHash('sha256').update(rawBody).digest('hex') : EMPTY_BODY_SHA256;
     const result = verifySignature({
       method: request.method, rawPath: q < 0 ? url : url.slice(0, q), rawQuery: q < 0 ? '' : url.slice(q + 1),
-      headers: request.headers, bodySha256,
+      headers: request.headers, bodySha256, bodyPresent: (rawBody?.length ?? 0) > 0 || hasBody(request.raw),
     }, key.secretKey);
     if (!result.ok) throw authFailed(result.reason);
     const principal = await identity.principal(key.userId, 'aksk', null);
