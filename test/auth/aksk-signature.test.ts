@@ -6,7 +6,7 @@ import {
 } from '../../src/server/auth/aksk-signature.js';
 
 /**
- * Requests captured on the wire from @huaweicloud/huaweicloud-sdk-core 3.1.211 (shared docs/auth-signing.md §8),
+ * Requests captured on the wire from @huaweicloud/huaweicloud-sdk-core 3.1.211 (the team's signing notes, §8),
  * byte for byte: request line, headers in the order received, body.
  */
 const AK = 'TESTAK0000000000EXAMPLE';
@@ -154,7 +154,7 @@ function syntheticRequest(parts: { method?: string; path: string; canonicalUri: 
   };
 }
 
-describe('captured SDK requests (docs/auth-signing.md §8)', () => {
+describe('captured SDK requests (SDK core 3.1.211 on the wire)', () => {
   for (const c of CAPTURED) {
     test(`${c.name} verifies strictly`, () => {
       const r = toWire(c);

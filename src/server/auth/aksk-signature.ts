@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 
 /**
  * Verifies Huawei Cloud `SDK-HMAC-SHA256` signatures as the official SDKs produce them
- * (docs/auth-signing.md in shared/). Pure: no I/O, the caller supplies the SK lookup result.
+ * (the rules are summarised in docs/architecture.md, "Authentication"). Pure: no I/O, the caller supplies the SK lookup result.
  */
 
 export const EMPTY_BODY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
