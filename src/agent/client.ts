@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import type { HostFacts } from '../domain/host-facts.js';
+import type { HostFacts } from '../core/host-facts.js';
 
 /** The agent side of `/agent/v1/…`: plain HTTP, the agent id and secret in every request. */
 

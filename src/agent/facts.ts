@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import type { HostFacts } from '../domain/host-facts.js';
+import type { HostFacts } from '../core/host-facts.js';
 
 export const AGENT_VERSION = '0.1.0';
 

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
-import { quotaDefinitions } from '../domain/quotas.js';
+import { quotaDefinitions } from '../core/quotas.js';
 import { checkMasterKey, loadMasterKey } from '../identity/bootstrap.js';
 import { IdentityService } from '../identity/identity-service.js';
 import { newSecret } from '../identity/secrets.js';

@@ -1,6 +1,6 @@
 import { adminCommand } from './admin.js';
 import { agentCommand } from './agent.js';
-import { captureCommand } from './capture.js';
+import { captureCommand } from '../families/capture/cli.js';
 import { serveCommand, startCommand } from './server-commands.js';
 
 type Command = (args: string[]) => Promise<number | void>;

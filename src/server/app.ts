@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { QuotaExceededError } from '../domain/quotas.js';
+import { QuotaExceededError } from '../core/quotas.js';
 import { authenticate, authorizeProject } from './auth/huawei-auth.js';
 import type { AppContext } from './context.js';
 import {

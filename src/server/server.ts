@@ -8,7 +8,7 @@ import { LoginLimiter } from '../identity/login-limiter.js';
 import { PasswordHasher } from '../identity/password-hasher.js';
 import { LoginFailureStore } from '../store/login-failure-store.js';
 import { AgentStore } from '../store/agent-store.js';
-import { CaptureStore } from '../store/capture-store.js';
+import { CaptureStore } from '../families/capture/store.js';
 import { migrateToLatest, openStore } from '../store/database.js';
 import { OpsStore } from '../store/ops-store.js';
 import { TaskStore } from '../store/task-store.js';

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { factsDigest, type HostFacts } from '../domain/host-facts.js';
-import { ensureWithinQuota } from '../domain/quotas.js';
+import { factsDigest, type HostFacts } from '../core/host-facts.js';
+import { ensureWithinQuota } from '../core/quotas.js';
 import { newHexId, newSecret, newUuid, safeEqual, sha256Hex } from '../identity/secrets.js';
 import type { Agent, Database } from './schema.js';
 import type { TaskStore } from './task-store.js';

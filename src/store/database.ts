@@ -8,7 +8,7 @@ import {
 } from 'kysely';
 import type { Database } from './schema.js';
 import * as m0001 from './migrations/0001_initial.js';
-import * as m0002 from './migrations/0002_capture.js';
+import * as m0002 from '../families/capture/migrations/0002_capture.js';
 import * as m0003 from './migrations/0003_agent_indexes.js';
 import * as m0004 from './migrations/0004_login_failures.js';
 

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { afterLeaseExpiry, LEASE_EXPIRED_REASON, type JobView } from '../domain/jobs.js';
-import { ensureWithinQuota, quotaDefinition } from '../domain/quotas.js';
+import { afterLeaseExpiry, LEASE_EXPIRED_REASON, type JobView } from '../core/jobs.js';
+import { ensureWithinQuota, quotaDefinition } from '../core/quotas.js';
 import { newHexId, newUuid } from '../identity/secrets.js';
 import type { Dialect } from './database.js';
 import type { Database, Job, JobState, Task } from './schema.js';

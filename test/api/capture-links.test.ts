@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MAX_LIVE_LINKS_PER_TASK } from '../../src/domain/capture.js';
+import { MAX_LIVE_LINKS_PER_TASK } from '../../src/families/capture/domain.js';
 import { http } from '../helpers/http.js';
 import { CfwClient, closeTestServer, download, type CaptureRecordVO } from '../helpers/netns.js';
 import { projectToken } from '../helpers/http.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { formatCaptureSize } from '../../src/domain/capture.js';
+import { formatCaptureSize } from '../../src/families/capture/domain.js';
 import { http, projectToken, type HttpResult } from '../helpers/http.js';
 import { CfwClient, closeTestServer, download, type CaptureRecordVO } from '../helpers/netns.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';

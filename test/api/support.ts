@@ -7,7 +7,7 @@ import net from 'node:net';
 import querystring from 'node:querystring';
 import { AKSKSigner } from '@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js';
 import type { ICredential } from '@huaweicloud/huaweicloud-sdk-core/auth/ICredential.js';
-import type { HostFacts } from '../../src/domain/host-facts.js';
+import type { HostFacts } from '../../src/core/host-facts.js';
 import type { RoleName } from '../../src/store/schema.js';
 import { http, toResult, type HttpResult } from '../helpers/http.js';
 import type { TestServer } from '../helpers/server.js';

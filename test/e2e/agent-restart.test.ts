@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isProcessAlive } from '../../src/agent/process-identity.js';
-import { AGENT_RESTARTED_REASON } from '../../src/domain/jobs.js';
+import { AGENT_RESTARTED_REASON } from '../../src/core/jobs.js';
 import { tempDir } from '../helpers/db.js';
 import { projectToken } from '../helpers/http.js';
 import { captureBody, CfwClient, sleep, startAgentProcess, teardown, type AgentProcess } from '../helpers/netns.js';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import nodeHttp from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { MAX_WRONG_CODES } from '../../src/domain/capture.js';
+import { MAX_WRONG_CODES } from '../../src/families/capture/domain.js';
 import { createUserWithRole, tokenFor } from '../api/support.js';
 import { tempDir } from '../helpers/db.js';
 import { projectToken } from '../helpers/http.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { formatCaptureSize } from '../../src/domain/capture.js';
+import { formatCaptureSize } from '../../src/families/capture/domain.js';
 import { compileRuleMatcher } from '../../src/engines/capture/match.js';
 import { tempDir } from '../helpers/db.js';
 import { projectToken } from '../helpers/http.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { QuotaExceededError } from '../../src/domain/quotas.js';
+import { QuotaExceededError } from '../../src/core/quotas.js';
 import { sha256Hex } from '../../src/identity/secrets.js';
 import { AgentStore, EnrollmentError } from '../../src/store/agent-store.js';
 import { TaskStore } from '../../src/store/task-store.js';

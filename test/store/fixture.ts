@@ -2,7 +2,7 @@ import { migrateToLatest, openStore, type Store } from '../../src/store/database
 import { AgentStore } from '../../src/store/agent-store.js';
 import { TaskStore } from '../../src/store/task-store.js';
 import { newHexId } from '../../src/identity/secrets.js';
-import type { HostFacts } from '../../src/domain/host-facts.js';
+import type { HostFacts } from '../../src/core/host-facts.js';
 import pg from 'pg';
 import { adminPgUrl, freshDatabase, type FreshDatabase } from '../helpers/db.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { LEASE_EXPIRED_REASON } from '../../src/domain/jobs.js';
-import { QuotaExceededError } from '../../src/domain/quotas.js';
+import { LEASE_EXPIRED_REASON } from '../../src/core/jobs.js';
+import { QuotaExceededError } from '../../src/core/quotas.js';
 import { newHexId } from '../../src/identity/secrets.js';
 import type { Job } from '../../src/store/schema.js';
 import { JobNotLeasedError, TaskStore, type NewJobSpec, type NewTaskSpec } from '../../src/store/task-store.js';

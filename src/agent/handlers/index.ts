@@ -1,4 +1,4 @@
-import { captureHandler } from './capture.js';
+import { captureHandler } from '../../families/capture/agent-handler.js';
 import type { JobHandler } from './handler.js';
 
 /** Every job kind the agent can run. Adding a kind is adding a file and a line here. */

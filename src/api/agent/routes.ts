@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { Type, type Static } from 'typebox';
-import { HostFactsSchema } from '../../domain/host-facts.js';
+import { HostFactsSchema } from '../../core/host-facts.js';
 import { BlobKeyError, BlobTooLargeError } from '../../blobs/blob-store.js';
 import { newHexId } from '../../identity/secrets.js';
 import { EnrollmentError } from '../../store/agent-store.js';

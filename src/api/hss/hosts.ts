@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { agentStatus } from '../../domain/host-facts.js';
+import { agentStatus } from '../../core/host-facts.js';
 import { containsText } from '../../store/sql-helpers.js';
 import { EnterpriseProjectId, enterpriseFilter, huaweiRoute, ProjectParams, StringEnum } from '../common.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { CAPTURE_PCAP_ARTIFACT, MAX_LIVE_LINKS_PER_TASK, MAX_WRONG_CODES } from '../../domain/capture.js';
-import { safeEqual, sha256Hex } from '../../identity/secrets.js';
+import { CAPTURE_PCAP_ARTIFACT, MAX_LIVE_LINKS_PER_TASK, MAX_WRONG_CODES } from '../domain.js';
+import { safeEqual, sha256Hex } from '../../../identity/secrets.js';
 
 import { downloadFileName } from './capture.js';
 import { canonicalIp, clientAllowed } from './download-clients.js';

@@ -1,5 +1,5 @@
-import { AGENT_RESTARTED_REASON, LEASE_EXPIRED_REASON, type JobView } from './jobs.js';
-import { defineQuota } from './quotas.js';
+import { AGENT_RESTARTED_REASON, LEASE_EXPIRED_REASON, type JobView } from '../../core/jobs.js';
+import { defineQuota } from '../../core/quotas.js';
 
 /** CFW packet capture: status, stop reasons and display formats. Pure; no I/O. */
 

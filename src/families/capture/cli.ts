@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { HuaweiApiClient, loadClientCredentials } from './api-client.js';
+import { HuaweiApiClient, loadClientCredentials } from '../../cli/api-client.js';
 
 /** `guardpost capture …`: the CFW capture API from a terminal, signed with the project's AK/SK. */
 

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { agentStatus } from '../../domain/host-facts.js';
-import { captureInterfacesOf } from '../../store/capture-store.js';
-import { EnterpriseProjectId, enterpriseFilter, huaweiRoute, ProjectParams } from '../common.js';
+import { agentStatus } from '../../../core/host-facts.js';
+import { captureInterfacesOf } from '../store.js';
+import { EnterpriseProjectId, enterpriseFilter, huaweiRoute, ProjectParams } from '../../../api/common.js';
 import { FwInstanceId } from './schemas.js';
 
 /**

@@ -1,10 +1,10 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { BlobStore } from '../blobs/blob-store.js';
-import { CAPTURE_PCAP_ARTIFACT, type CaptureJobResult, type CaptureJobView } from '../domain/capture.js';
-import { countCapturePackets } from '../engines/capture/packet-count.js';
-import { toJobView } from './task-store.js';
-import type { Agent, Database, Job, JobState, Task } from './schema.js';
-import type { Dialect } from './database.js';
+import type { BlobStore } from '../../blobs/blob-store.js';
+import { CAPTURE_PCAP_ARTIFACT, type CaptureJobResult, type CaptureJobView } from './domain.js';
+import { countCapturePackets } from '../../engines/capture/packet-count.js';
+import { toJobView } from '../../store/task-store.js';
+import type { Agent, Database, Job, JobState, Task } from '../../store/schema.js';
+import type { Dialect } from '../../store/database.js';
 
 export interface CaptureRecord {
   task: Task;

@@ -4,15 +4,15 @@ import type { Static } from 'typebox';
 import {
   captureStopReason, deriveCaptureStatus, formatCaptureSize, formatCfwDate, MAX_ALLOWED_DOWNLOAD_IPS, MAX_LIVE_LINKS_PER_TASK, remainingDays,
   type CaptureJobResult,
-} from '../../domain/capture.js';
-import { agentStatus } from '../../domain/host-facts.js';
-import { ensureWithinQuota } from '../../domain/quotas.js';
-import { validateCaptureRule, type CaptureRule } from '../../engines/capture/rule.js';
-import { newHexId, sha256Hex } from '../../identity/secrets.js';
-import { ApiError, invalidParameter, resourceNotFound } from '../../server/errors.js';
-import { captureInterfacesOf, type CaptureRecord } from '../../store/capture-store.js';
-import type { Agent } from '../../store/schema.js';
-import { enterpriseFilter, huaweiRoute, ProjectParams } from '../common.js';
+} from '../domain.js';
+import { agentStatus } from '../../../core/host-facts.js';
+import { ensureWithinQuota } from '../../../core/quotas.js';
+import { validateCaptureRule, type CaptureRule } from '../../../engines/capture/rule.js';
+import { newHexId, sha256Hex } from '../../../identity/secrets.js';
+import { ApiError, invalidParameter, resourceNotFound } from '../../../server/errors.js';
+import { captureInterfacesOf, type CaptureRecord } from '../store.js';
+import type { Agent } from '../../../store/schema.js';
+import { enterpriseFilter, huaweiRoute, ProjectParams } from '../../../api/common.js';
 import { canonicalClientRange } from './download-clients.js';
 import {
   CancelCaptureBody, CaptureResultQuery, CaptureResultResponse, CaptureTaskIdResponse, CreateCaptureBody, DeleteCaptureBody,

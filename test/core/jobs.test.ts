@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { agentStatus, factsDigest, type HostFacts } from '../../src/domain/host-facts.js';
+import { agentStatus, factsDigest, type HostFacts } from '../../src/core/host-facts.js';
 import {
   afterLeaseExpiry, countJobs, LEASE_EXPIRED_REASON, overallProgress, TERMINAL_JOB_STATES, type JobView,
-} from '../../src/domain/jobs.js';
+} from '../../src/core/jobs.js';
 import {
   defineQuota, ensureWithinQuota, quotaDefinition, quotaDefinitions, QuotaExceededError,
-} from '../../src/domain/quotas.js';
+} from '../../src/core/quotas.js';
 import type { JobState } from '../../src/store/schema.js';
 import { toJobView } from '../../src/store/task-store.js';
 

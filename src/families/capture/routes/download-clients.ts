@@ -1,4 +1,4 @@
-import { formatIp, maskIp, parseIp, type ParsedIp } from '../../engines/capture/ip.js';
+import { formatIp, maskIp, parseIp, type ParsedIp } from '../../../engines/capture/ip.js';
 
 /**
  * Who may use a type=1 download link: ListCaptureResult's `ip` values are single addresses or CIDR

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
-import { EnterpriseProjectId } from '../common.js';
-import { MAX_CAPTURE_MINUTES, MAX_CAPTURE_PACKETS } from '../../domain/capture.js';
+import { EnterpriseProjectId } from '../../../api/common.js';
+import { MAX_CAPTURE_MINUTES, MAX_CAPTURE_PACKETS } from '../domain.js';
 
 /** CFW v1 capture request/response schemas (api-surface §2.4), with Guardpost's documented bounds. */
 

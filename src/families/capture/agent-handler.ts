@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CAPTURE_PCAP_ARTIFACT, type CaptureJobResult } from '../../domain/capture.js';
+import { CAPTURE_PCAP_ARTIFACT, type CaptureJobResult } from './domain.js';
 import { validateCaptureRule, type CaptureRule } from '../../engines/capture/rule.js';
 import { detectCaptureTool, runCapture } from '../../engines/capture/runner.js';
-import type { AgentSettings, JobContext, JobHandler, JobOutcome } from './handler.js';
+import type { AgentSettings, JobContext, JobHandler, JobOutcome } from '../../agent/handlers/handler.js';
 
 /** Runs a CFW capture job with the capture engine and uploads the pcap. */
 
