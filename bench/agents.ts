@@ -13,7 +13,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type { HostFacts } from '../src/domain/host-facts.js';
+import type { HostFacts } from '../src/core/host-facts.js';
 import { AgentStore } from '../src/store/agent-store.js';
 import { migrateToLatest, openStore, type Store } from '../src/store/database.js';
 import { TaskStore } from '../src/store/task-store.js';

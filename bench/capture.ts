@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ApiCallError, HuaweiApiClient } from '../src/cli/api-client.js';
-import { CAPTURE_PCAP_ARTIFACT, type CaptureJobResult } from '../src/domain/capture.js';
+import { CAPTURE_PCAP_ARTIFACT, type CaptureJobResult } from '../src/families/capture/domain.js';
 import { summarizeCaptureFile } from '../src/engines/capture/pcap-reader.js';
 import type { CaptureRule } from '../src/engines/capture/rule.js';
 import { buildCaptureCommand, detectCaptureTool, findExecutable, runCapture, type CaptureTool } from '../src/engines/capture/runner.js';
