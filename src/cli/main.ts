@@ -1,41 +1,17 @@
-import { adminCommand } from './admin.js';
-import { agentCommand } from './agent.js';
-import { captureCommand } from './capture.js';
-import { serveCommand, startCommand } from './server-commands.js';
+import fs from 'node:fs';
+import { adminCli } from './admin.js';
+import { captureCli } from './capture.js';
+import { buildProgram, runProgram, type CliCommand } from './commands.js';
+import { agentCli, serveCli, startCli } from './server-cli.js';
 
-type Command = (args: string[]) => Promise<number | void>;
+/** Every top-level verb, in help order. Families add theirs here (duplicates are refused). */
+const COMMANDS: readonly CliCommand[] = [startCli, serveCli, agentCli, adminCli, captureCli];
 
-const commands: Record<string, { run: Command; summary: string }> = {
-  start: { run: startCommand, summary: 'all-in-one: server + local agent, SQLite and blobs under $GUARDPOST_HOME' },
-  serve: { run: serveCommand, summary: 'the server only (stateless; point several at one PostgreSQL database)' },
-  agent: { run: agentCommand, summary: 'the agent only: --server URL --enroll-token TOKEN (first run)' },
-  capture: { run: captureCommand, summary: 'CFW packet capture from a terminal: firewalls, create, list, stop, delete, download' },
-  admin: { run: adminCommand, summary: 'users, projects, enterprise projects, access keys, roles, enrollment tokens, agents, quotas' },
-};
-
-function usage(): string {
-  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
-  return `usage: guardpost <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun "guardpost <command> --help" for a command's options.`;
+function packageVersion(): string {
+  // dist/src/cli/main.js → the repository's package.json
+  const file = new URL('../../../package.json', import.meta.url);
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(usage());
-    return name ? 0 : 2;
-  }
-  const command = commands[name];
-  if (!command) {
-    console.error(`guardpost: unknown command "${name}"\n\n${usage()}`);
-    return 2;
-  }
-  return (await command.run(rest)) ?? 0;
-}
-
-main(process.argv.slice(2)).then(
-  (code) => { if (code !== 0) process.exitCode = code; },
-  (error: unknown) => {
-    console.error(`guardpost: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  },
-);
+const program = buildProgram(COMMANDS, { version: packageVersion() });
+process.exitCode = await runProgram(program, process.argv.slice(2));
