@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+// Loaded for its quota definitions (capture.*): quotas are defined by the modules that enforce them.
+import '../domain/capture.js';
 import { quotaDefinitions } from '../domain/quotas.js';
 import { projectOption, withAdminContext, type AdminNoun } from './admin-context.js';
 import { jsonOption, positiveInteger, positiveNumber, wholeNumber } from './values.js';

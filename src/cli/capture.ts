@@ -27,7 +27,7 @@ function protocolNumber(value: string): number {
 }
 
 const progressLabel = (task: TaskRecord): string =>
-  `${task.progress}% ${task.packets === null ? '' : `${task.packets} packets `}${statusName(task.status)}`;
+  `${task.progress}% ${task.packets === null ? '' : `${task.packets} packet${task.packets === 1 ? '' : 's'} `}${statusName(task.status)}`;
 
 /** Polls the task until it ends; progress on stderr. Exit code 1 when it ended abnormally. */
 async function waitForTask(api: HuaweiApiClient, fw: string, taskId: string): Promise<number> {

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
-import { agentCommand } from './agent.js';
 import { exitWith, type CliCommand } from './commands.js';
-import { serveCommand, startCommand } from './server-commands.js';
 
 /**
  * `start`, `serve` and `agent` on the CLI registry. Their options are declared here for help and
- * validation; the values go on, as argv, to the commands' own entry points.
+ * validation; the values go on, as argv, to the commands' own entry points, loaded only when run (the
+ * server's modules are most of the CLI's start-up time).
  */
 
 type Flags = Record<string, string | undefined>;
@@ -34,7 +33,7 @@ export const startCli: CliCommand = {
         'The first start creates $GUARDPOST_HOME/credentials.json (mode 0600) with the admin password and an AK/SK.')
       .option('--interfaces <list>', 'interfaces the local agent captures on (default: $GUARDPOST_CAPTURE_INTERFACES or any,lo)')
       .addHelpText('after', `${SERVER_ENV}\n  GUARDPOST_ADMIN_PASSWORD  the admin password to set on the first start`)
-      .action((flags: Flags) => exitWith(() => startCommand(toArgv(flags))));
+      .action((flags: Flags) => exitWith(async () => (await import('./server-commands.js')).startCommand(toArgv(flags))));
   },
 };
 
@@ -45,7 +44,7 @@ export const serveCli: CliCommand = {
     program.command('serve')
       .description('Run the server only; agents connect to it with "guardpost agent --server URL".')
       .addHelpText('after', SERVER_ENV)
-      .action(() => exitWith(() => serveCommand([])));
+      .action(() => exitWith(async () => (await import('./server-commands.js')).serveCommand([])));
   },
 };
 
@@ -63,6 +62,6 @@ export const agentCli: CliCommand = {
       .option('--interfaces <list>', 'comma-separated interfaces offered for packet capture, NETNS/IFACE inside a network namespace; ' +
         'empty: no capture (default: $GUARDPOST_CAPTURE_INTERFACES)')
       .addHelpText('after', '\nExit codes: 0 stopped, 1 failed, 2 usage, 3 this agent was revoked (enroll again with a new token).')
-      .action((flags: Flags) => exitWith(() => agentCommand(toArgv(flags))));
+      .action((flags: Flags) => exitWith(async () => (await import('./agent.js')).agentCommand(toArgv(flags))));
   },
 };
