@@ -1,10 +1,10 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 // Loaded for its quota definitions (capture.*): quotas are defined by the modules that enforce them.
 import '../domain/capture.js';
 import { quotaDefinitions } from '../domain/quotas.js';
 import { projectOption, withAdminContext, type AdminNoun } from './admin-context.js';
 import { jsonOption, positiveInteger, positiveNumber, wholeNumber } from './values.js';
-import { formatTime, printJson, printListing, UsageError } from './output.js';
+import { formatTime, printJson, printListing } from './output.js';
 
 /** `guardpost admin enroll-token|agent|quota …` */
 
@@ -13,6 +13,11 @@ function tokenState(t: { revoked_at: number | null; expires_at: number | null; m
   if (t.expires_at !== null && t.expires_at <= now) return 'expired';
   if (t.max_uses !== null && t.uses >= t.max_uses) return 'used up';
   return 'active';
+}
+
+function quotaName(value: string): string {
+  if (!quotaDefinitions().some((d) => d.name === value)) throw new InvalidArgumentError('unknown quota (see "guardpost admin quota list")');
+  return value;
 }
 
 export const enrollTokenNoun: AdminNoun = {
@@ -82,10 +87,9 @@ export const quotaNoun: AdminNoun = {
         ] });
       }));
     group.command('set').description("set a project's limit for one quota")
-      .argument('<name>', 'quota name (see "guardpost admin quota list")').argument('<limit>', 'the new limit, a whole number ≥ 0', wholeNumber)
+      .argument('<name>', 'quota name (see "guardpost admin quota list")', quotaName).argument('<limit>', 'the new limit, a whole number ≥ 0', wholeNumber)
       .addOption(projectOption())
       .action((name: string, limit: number, flags: { project?: string }) => withAdminContext(async (ctx) => {
-        if (!quotaDefinitions().some((d) => d.name === name)) throw new UsageError(`unknown quota "${name}" (see "guardpost admin quota list")`);
         const project = await ctx.project(flags.project);
         await ctx.tasks.setQuota(project.id, name, limit);
         printJson({ project_id: project.id, name, limit });

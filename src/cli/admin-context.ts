@@ -1,10 +1,9 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { IdentityService } from '../identity/identity-service.js';
 import type { AgentStore } from '../store/agent-store.js';
 import type { DirectoryStore } from '../store/directory-store.js';
 import type { Project, RoleName, User } from '../store/schema.js';
 import type { TaskStore } from '../store/task-store.js';
-import { UsageError } from './output.js';
 
 /** What every `guardpost admin` verb works with: the stores of the same home/database the server uses. */
 export interface AdminContext {
@@ -26,12 +25,12 @@ export async function withAdminContext<T>(verb: (ctx: AdminContext) => Promise<T
 export const projectOption = () => new Option('--project <id|name>', 'the project (default: the first one created)');
 export const roleOption = () => new Option('--role <role>', 'the role in the project').choices(['admin', 'readonly']).default('admin');
 export const enterpriseProjectsOption = () => new Option('--enterprise-projects <ids>',
-  'comma-separated enterprise project ids the role covers, or "all"').default('all');
+  'comma-separated enterprise project ids the role covers, or "all"').argParser(enterpriseList).default(null, 'all');
 
 export function enterpriseList(value: string): string[] | null {
   if (value === 'all') return null;
   const ids = value.split(',').map((s) => s.trim()).filter(Boolean);
-  if (ids.length === 0) throw new UsageError('--enterprise-projects needs at least one id (or "all")');
+  if (ids.length === 0) throw new InvalidArgumentError('needs at least one id, or "all"');
   return ids;
 }
 

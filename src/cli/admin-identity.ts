@@ -2,14 +2,14 @@ import type { Command } from 'commander';
 import { newSecret } from '../identity/secrets.js';
 import type { UserListing } from '../store/directory-store.js';
 import {
-  asRole, enterpriseList, enterpriseProjectsOption, projectOption, roleOption, withAdminContext, type AdminNoun,
+  asRole, enterpriseProjectsOption, projectOption, roleOption, withAdminContext, type AdminNoun,
 } from './admin-context.js';
 import { jsonOption } from './values.js';
 import { formatTime, printJson, printListing } from './output.js';
 
 /** `guardpost admin user|project|enterprise-project|key|role …` */
 
-interface GrantFlags { project?: string; role: string; enterpriseProjects: string }
+interface GrantFlags { project?: string; role: string; enterpriseProjects: string[] | null }
 
 const SECRET_NOTE = '\nPrints JSON, including the secret: it is shown this once only.';
 
@@ -21,11 +21,10 @@ export const userNoun: AdminNoun = {
       .addOption(projectOption()).addOption(roleOption()).addOption(enterpriseProjectsOption())
       .addHelpText('after', SECRET_NOTE)
       .action((name: string, flags: GrantFlags & { password?: string }) => withAdminContext(async (ctx) => {
-        const enterpriseProjects = enterpriseList(flags.enterpriseProjects);
         const project = await ctx.project(flags.project);
         const password = flags.password ?? newSecret(18);
         const id = await ctx.identity.createUser(ctx.domainId, name, password);
-        await ctx.identity.grantRole(id, project.id, asRole(flags.role), enterpriseProjects);
+        await ctx.identity.grantRole(id, project.id, asRole(flags.role), flags.enterpriseProjects);
         printJson({ id, name, password, project_id: project.id, role: asRole(flags.role) });
       }));
     group.command('list').description('list users and their roles').addOption(jsonOption())
@@ -109,10 +108,9 @@ export const roleNoun: AdminNoun = {
     group.command('grant').description("grant (or replace) a user's role in a project")
       .requiredOption('--user <name>', 'the user').addOption(projectOption()).addOption(roleOption()).addOption(enterpriseProjectsOption())
       .action((flags: GrantFlags & { user: string }) => withAdminContext(async (ctx) => {
-        const enterpriseProjects = enterpriseList(flags.enterpriseProjects);
         const user = await ctx.user(flags.user);
         const project = await ctx.project(flags.project);
-        await ctx.identity.grantRole(user.id, project.id, asRole(flags.role), enterpriseProjects);
+        await ctx.identity.grantRole(user.id, project.id, asRole(flags.role), flags.enterpriseProjects);
         printJson({ user: user.name, project_id: project.id, role: asRole(flags.role) });
       }));
     group.command('revoke').description("remove a user's role in a project")

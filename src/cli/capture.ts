@@ -1,9 +1,9 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { HuaweiApiClient, loadClientCredentials } from './api-client.js';
 import { downloadUrl, findTask, isActive, listFirewalls, listTasks, pickFirewall, statusName, type TaskRecord } from './capture-api.js';
 import { exitWith, type CliCommand } from './commands.js';
 import { downloadToFile } from './download.js';
-import { printListing, UsageError } from './output.js';
+import { printListing } from './output.js';
 import { ProgressReporter } from './progress.js';
 import { jsonOption, positiveInteger } from './values.js';
 
@@ -11,28 +11,31 @@ import { jsonOption, positiveInteger } from './values.js';
 
 const PROTOCOLS: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, icmp6: 58, icmpv6: 58, any: -1 };
 const POLL_MS = 1000;
+/** How long `--wait` waits past the capture's own duration (queueing, upload) before giving up. */
+const WAIT_SLACK_MS = 10 * 60_000;
 
 const client = () => new HuaweiApiClient(loadClientCredentials());
 const fwOption = () => new Option('--fw <fw_instance_id>', "the firewall (sensor); default: the project's first one");
 
 interface CreateFlags {
-  fw?: string; name: string; src: string; dst: string; proto: string; sport: string; dport: string;
+  fw?: string; name: string; src: string; dst: string; proto: number; sport: string; dport: string;
   duration: number; maxPackets: number; wait?: boolean;
 }
 
 function protocolNumber(value: string): number {
   const n = PROTOCOLS[value.toLowerCase()] ?? Number(value);
-  if (!Number.isInteger(n) || n < -1 || n > 255) throw new UsageError(`--proto must be tcp, udp, icmp, icmp6, any or a protocol number, got "${value}"`);
+  if (!Number.isInteger(n) || n < -1 || n > 255) throw new InvalidArgumentError('must be tcp, udp, icmp, icmp6, any or a protocol number');
   return n;
 }
 
 const progressLabel = (task: TaskRecord): string =>
   `${task.progress}% ${task.packets === null ? '' : `${task.packets} packet${task.packets === 1 ? '' : 's'} `}${statusName(task.status)}`;
 
-/** Polls the task until it ends; progress on stderr. Exit code 1 when it ended abnormally. */
-async function waitForTask(api: HuaweiApiClient, fw: string, taskId: string): Promise<number> {
+/** Polls the task until it ends (or `maxWaitMs` passed); progress on stderr. Exit code 1 when it ended abnormally. */
+async function waitForTask(api: HuaweiApiClient, fw: string, taskId: string, maxWaitMs: number): Promise<number> {
   const progress = new ProgressReporter(process.stderr);
-  for (;;) {
+  for (const deadline = Date.now() + maxWaitMs; ;) {
+    if (Date.now() > deadline) throw new Error(`task ${taskId} still runs after ${Math.round(maxWaitMs / 60_000)} minutes; see "guardpost capture list"`);
     await new Promise((r) => setTimeout(r, POLL_MS));
     const task = await findTask(api, fw, taskId);
     if (!task) throw new Error('the task disappeared (deleted?)');
@@ -52,7 +55,7 @@ function registerCreate(capture: Command): void {
     .requiredOption('--name <name>', 'task name (unique among the firewall\'s tasks)')
     .requiredOption('--src <address>', 'source: one IP or a CIDR; 0.0.0.0/0 or ::/0 for any')
     .requiredOption('--dst <address>', 'destination: one IP or a CIDR')
-    .option('--proto <protocol>', 'tcp, udp, icmp, icmp6, any or a protocol number', 'any')
+    .addOption(new Option('--proto <protocol>', 'tcp, udp, icmp, icmp6, any or a protocol number').argParser(protocolNumber).default(-1, 'any'))
     .option('--sport <ports>', 'source port: 80 or 1000-2000 (TCP/UDP only)', '')
     .option('--dport <ports>', 'destination port: 80 or 1000-2000 (TCP/UDP only)', '')
     .option('--duration <minutes>', 'how long to capture', positiveInteger, 1)
@@ -60,7 +63,6 @@ function registerCreate(capture: Command): void {
     .option('--wait', 'wait for the end, with progress on stderr (a bar on a terminal, plain lines otherwise)')
     .addHelpText('after', '\nExit code with --wait: 0 when the capture ended normally, 1 when it ended abnormally.')
     .action((flags: CreateFlags) => exitWith(async () => {
-      const protocol = protocolNumber(flags.proto);
       const api = client();
       const fw = await pickFirewall(api, flags.fw);
       const family = (address: string) => (address.includes(':') ? 1 : 0);
@@ -68,11 +70,11 @@ function registerCreate(capture: Command): void {
         name: flags.name, duration: flags.duration, max_packets: flags.maxPackets,
         source: { address: flags.src, address_type: family(flags.src), type: 0 },
         destination: { address: flags.dst, address_type: family(flags.dst), type: 0 },
-        service: { protocol, source_port: flags.sport, dest_port: flags.dport },
+        service: { protocol: flags.proto, source_port: flags.sport, dest_port: flags.dport },
       });
       const taskId = created.data.task_id;
       process.stdout.write(`${taskId}\n`);
-      return flags.wait ? waitForTask(api, fw, taskId) : 0;
+      return flags.wait ? waitForTask(api, fw, taskId, flags.duration * 60_000 + WAIT_SLACK_MS) : 0;
     }));
 }
 

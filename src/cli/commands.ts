@@ -1,5 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { UsageError } from './output.js';
 
 /**
  * The CLI registry: every top-level verb (`start`, `admin`, `capture`, a family's own) is one CliCommand in
@@ -49,10 +48,6 @@ export async function runProgram(program: Command, argv: readonly string[]): Pro
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
-    if (error instanceof UsageError) {
-      process.stderr.write(`guardpost: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
     process.stderr.write(`guardpost: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT_FAILURE;
   }

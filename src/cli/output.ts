@@ -2,9 +2,6 @@
 
 export interface Column<T> { header: string; value: (row: T) => string | number | boolean | null | undefined }
 
-/** Thrown for a bad argument or option value: reported as usage (exit code 2), not as a failure. */
-export class UsageError extends Error {}
-
 const MAX_CELL = 200;
 
 function cell(value: string | number | boolean | null | undefined): string {
