@@ -180,4 +180,27 @@ export class AgentStore {
     this.credentialCache.delete(agentId);
     return Number(result.numUpdatedRows) === 1;
   }
+
+  /** Every agent, for the admin CLI (capabilities parsed). */
+  async listAll() {
+    const rows = await this.db.selectFrom('agents')
+      .select(['id', 'host_id', 'host_name', 'project_id', 'enterprise_project_id', 'agent_version', 'last_seen_at', 'revoked_at', 'capabilities'])
+      .orderBy('host_name').execute();
+    return rows.map((r) => ({ ...r, capabilities: JSON.parse(r.capabilities) as unknown }));
+  }
+
+  /** Enrollment tokens without their hashes. */
+  listEnrollmentTokens() {
+    return this.db.selectFrom('enrollment_tokens')
+      .select(['id', 'project_id', 'enterprise_project_id', 'description', 'created_at', 'expires_at', 'max_uses', 'uses', 'revoked_at'])
+      .orderBy('created_at').execute();
+  }
+
+  /** False when there is no such token; revoking a revoked token keeps its first revocation time. */
+  async revokeEnrollmentToken(id: string, now = Date.now()): Promise<boolean> {
+    const found = await this.db.selectFrom('enrollment_tokens').select('id').where('id', '=', id).executeTakeFirst();
+    if (!found) return false;
+    await this.db.updateTable('enrollment_tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+    return true;
+  }
 }

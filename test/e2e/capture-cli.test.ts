@@ -35,12 +35,13 @@ describe('guardpost capture CLI', () => {
   const cli = (args: string[]) => run(process.execPath, [guardpostBin, 'capture', ...args], { env: { ...process.env, ...env }, timeout: 60_000 });
 
   it('creates a capture, waits with progress, lists, downloads the pcap and refuses a duplicate name', async () => {
-    let firewalls = '';
-    for (let i = 0; i < 50 && !firewalls.includes('online'); i++) {
-      firewalls = (await cli(['firewalls'])).stdout;
-      if (!firewalls.includes('online')) await new Promise((r) => setTimeout(r, 200));
+    let firewalls: Array<{ fw_instance_id: string; agent_status: string; capture_interfaces: string[] }> = [];
+    for (let i = 0; i < 50 && firewalls[0]?.agent_status !== 'online'; i++) {
+      firewalls = JSON.parse((await cli(['firewalls', '--json'])).stdout) as typeof firewalls;
+      if (firewalls[0]?.agent_status !== 'online') await new Promise((r) => setTimeout(r, 200));
     }
-    assert.match(firewalls, /\tonline\tlo\n/);
+    assert.deepEqual(firewalls[0]?.capture_interfaces, ['lo']);
+    const firewallId = firewalls[0]!.fw_instance_id;
 
     const creating = cli(['create', '--name', 'cli-icmp', '--src', '127.0.0.1', '--dst', '127.0.0.1', '--proto', 'icmp',
       '--max-packets', '6', '--duration', '1', '--wait']);
@@ -50,14 +51,17 @@ describe('guardpost capture CLI', () => {
     const { stdout: created, stderr: progress } = await creating;
     const taskId = created.trim();
     assert.match(taskId, /^[0-9a-f-]{36}$/);
-    assert.match(progress, /success 100% packets=6/);
-    assert.match(progress, /packet_limit/);
+    // Not a terminal: plain lines, no carriage returns or escape codes; the last one says how it ended.
+    assert.ok(!progress.includes('\r') && !progress.includes('\u001b'), JSON.stringify(progress));
+    assert.match(progress, /^100% 6 packets success \(packet_limit\)$/m);
 
-    const listed = (await cli(['list'])).stdout;
-    assert.match(listed, new RegExp(`^${taskId}\\tcli-icmp\\tsuccess\\t100%\\t6\\t`, 'm'));
+    const listed = JSON.parse((await cli(['list', '--json'])).stdout) as Array<{ task_id: string; name: string; status: number; progress: number; packets: number }>;
+    assert.deepEqual(listed.map((r) => [r.task_id, r.name, r.status, r.progress, r.packets]), [[taskId, 'cli-icmp', 1, 100, 6]]);
 
     const file = path.join(db.dir, 'cli.pcap');
-    await cli(['download', taskId, '-o', file]);
+    const { stdout: saved } = await cli(['download', taskId, '-o', file]);
+    assert.match(saved, /^.+: \d+ bytes in \d+\.\d s\n$/);
+    assert.ok(saved.startsWith(`${file}: ${fs.statSync(file).size} bytes`), saved);
     const { packets } = await readCaptureFile(file);
     assert.equal(packets.length, 6);
     for (const p of packets) {
@@ -69,6 +73,6 @@ describe('guardpost capture CLI', () => {
 
     await assert.rejects(cli(['create', '--name', 'cli-icmp', '--src', '127.0.0.1', '--dst', '127.0.0.1']), /CFW\.00200007/);
     await cli(['delete', taskId]);
-    assert.doesNotMatch((await cli(['list'])).stdout, new RegExp(taskId));
+    assert.equal((await cli(['list'])).stdout, `no capture tasks on firewall ${firewallId}\n`);
   });
 });

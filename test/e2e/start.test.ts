@@ -117,11 +117,11 @@ describe('guardpost start (all-in-one, real processes)', () => {
     assert.equal(listed.status, 200);
 
     const key = JSON.parse((await cli(['key', 'create', '--user', 'viewer'])).stdout) as { ak: string; sk: string };
-    const keys = JSON.parse((await cli(['key', 'list'])).stdout) as Array<{ ak: string; user: string }>;
+    const keys = JSON.parse((await cli(['key', 'list', '--json'])).stdout) as Array<{ ak: string; user: string }>;
     assert.ok(keys.some((k) => k.ak === key.ak && k.user === 'viewer'));
     assert.ok(!JSON.stringify(keys).includes(key.sk), 'key list must not reveal secret keys');
     await cli(['key', 'delete', key.ak]);
-    assert.ok(!(JSON.parse((await cli(['key', 'list'])).stdout) as Array<{ ak: string }>).some((k) => k.ak === key.ak));
+    assert.ok(!(JSON.parse((await cli(['key', 'list', '--json'])).stdout) as Array<{ ak: string }>).some((k) => k.ak === key.ak));
 
     const enrollment = JSON.parse((await cli(['enroll-token', 'create', '--max-uses', '1'])).stdout) as { token: string };
     const agentState = path.join(db.dir, 'second-agent');
@@ -147,9 +147,9 @@ describe('guardpost start (all-in-one, real processes)', () => {
 
     const project = await json<{ id: string; name: string }>(['project', 'create', 'second-project']);
     assert.match(project.id, /^[0-9a-f]{32}$/);
-    assert.ok((await json<Array<{ id: string }>>(['project', 'list'])).some((p) => p.id === project.id));
+    assert.ok((await json<Array<{ id: string }>>(['project', 'list', '--json'])).some((p) => p.id === project.id));
     const ep = await json<{ id: string }>(['enterprise-project', 'create', 'team-a']);
-    assert.ok((await json<Array<{ id: string }>>(['enterprise-project', 'list'])).some((e) => e.id === ep.id));
+    assert.ok((await json<Array<{ id: string }>>(['enterprise-project', 'list', '--json'])).some((e) => e.id === ep.id));
 
     // A user limited to one enterprise project of the second project: sees it, not the default one, not project 1.
     await cli(['user', 'create', 'scoped', '--password', 'scoped-Password-1', '--project', 'second-project', '--role', 'admin',
@@ -165,17 +165,17 @@ describe('guardpost start (all-in-one, real processes)', () => {
     assert.equal((await hosts('enterprise_project_id=0')).status, 200, 'a grant without --enterprise-projects covers all of them');
 
     // Quotas: listed with defaults, overridden per project.
-    const quotas = await json<Array<{ name: string; limit: number }>>(['quota', 'list', '--project', project.id]);
+    const quotas = await json<Array<{ name: string; limit: number }>>(['quota', 'list', '--project', project.id, '--json']);
     assert.equal(quotas.find((q) => q.name === 'capture.tasks_per_firewall_per_day')?.limit, 20);
     await cli(['quota', 'set', 'capture.tasks_per_firewall_per_day', '5', '--project', project.id]);
-    assert.equal((await json<Array<{ name: string; limit: number }>>(['quota', 'list', '--project', project.id]))
+    assert.equal((await json<Array<{ name: string; limit: number }>>(['quota', 'list', '--project', project.id, '--json']))
       .find((q) => q.name === 'capture.tasks_per_firewall_per_day')?.limit, 5);
     await assert.rejects(cli(['quota', 'set', 'no.such.quota', '5']), /unknown quota/);
 
     // A revoked enrollment token enrolls nothing.
     const enrollment = await json<{ id: string; token: string }>(['enroll-token', 'create']);
     await cli(['enroll-token', 'revoke', enrollment.id]);
-    assert.ok((await json<Array<{ id: string; revoked_at: number | null }>>(['enroll-token', 'list'])).find((t) => t.id === enrollment.id)?.revoked_at);
+    assert.ok((await json<Array<{ id: string; revoked_at: number | null }>>(['enroll-token', 'list', '--json'])).find((t) => t.id === enrollment.id)?.revoked_at);
     const refused = await http(endpoint, { method: 'POST', path: '/agent/v1/enroll', body: { enrollment_token: enrollment.token, facts: {
       host_name: 'x', os_name: 'Linux', os_version: '1', os_type: 'Linux', kernel_version: '6', os_bit: '64', private_ips: [], public_ips: [],
       agent_version: '0', capabilities: { job_kinds: [] } } } });

@@ -1,137 +1,135 @@
-import fs from 'node:fs';
-import { parseArgs } from 'node:util';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { HuaweiApiClient, loadClientCredentials } from '../../cli/api-client.js';
+import { downloadUrl, findTask, isActive, listFirewalls, listTasks, pickFirewall, statusName, type TaskRecord } from './cli-api.js';
+import { exitWith, type CliCommand } from '../../cli/commands.js';
+import { downloadToFile } from '../../cli/download.js';
+import { printListing } from '../../cli/output.js';
+import { ProgressReporter } from '../../cli/progress.js';
+import { jsonOption, positiveInteger } from '../../cli/values.js';
 
 /** `guardpost capture …`: the CFW capture API from a terminal, signed with the project's AK/SK. */
 
-const HELP = `usage: guardpost capture <verb> [options]
-
-  firewalls                                   list capture sensors (fw_instance_id, interfaces, status)
-  create --name N --src ADDR --dst ADDR [--proto tcp|udp|icmp|icmp6|any] [--sport P] [--dport P]
-         [--duration MINUTES] [--max-packets N] [--wait]
-  list                                        list capture tasks of the firewall
-  stop TASK_ID                                stop a running capture
-  delete TASK_ID...                           delete tasks and their pcaps
-  download TASK_ID -o FILE                    fetch a fresh access code and save the pcap
-
-Every verb takes --fw FW_INSTANCE_ID (default: the project's only or first firewall).
-Addresses: one IP or a CIDR; 0.0.0.0/0 or ::/0 for any. Ports: 80 or 1000-2000, TCP/UDP only.
-Credentials: GUARDPOST_HOME/credentials.json, or GUARDPOST_ENDPOINT/AK/SK/PROJECT_ID.`;
-
 const PROTOCOLS: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, icmp6: 58, icmpv6: 58, any: -1 };
+const POLL_MS = 1000;
+/** How long `--wait` waits past the capture's own duration (queueing, upload) before giving up. */
+const WAIT_SLACK_MS = 10 * 60_000;
 
-interface Firewall { fw_instance_id: string; name: string; agent_status: string; capture_interfaces: string[] }
-interface TaskRecord { task_id: string; name: string; status: number; progress: number; packets: number | null; capture_size: string; stop_reason: string | null; created_date: string; stop_detail?: string }
+const client = () => new HuaweiApiClient(loadClientCredentials());
+const fwOption = () => new Option('--fw <fw_instance_id>', "the firewall (sensor); default: the project's first one");
 
-const STATUS_NAMES: Record<number, string> = { 0: 'abnormal', 1: 'success', 2: 'running', 4: 'stopped', 5: 'stopping' };
-
-async function firewalls(client: HuaweiApiClient): Promise<Firewall[]> {
-  const res = await client.call<{ data: { records: Firewall[] } }>('GET', '/v1/{project_id}/firewall/exist', { offset: 0, limit: 1024, service_type: 0 });
-  return res.data.records;
+interface CreateFlags {
+  fw?: string; name: string; src: string; dst: string; proto: number; sport: string; dport: string;
+  duration: number; maxPackets: number; wait?: boolean;
 }
 
-async function pickFirewall(client: HuaweiApiClient, requested: string | undefined): Promise<string> {
-  if (requested) return requested;
-  const all = await firewalls(client);
-  if (all.length === 0) throw new Error('no capture sensor is enrolled in this project (start an agent with --interfaces)');
-  return all[0]!.fw_instance_id;
+function protocolNumber(value: string): number {
+  const n = PROTOCOLS[value.toLowerCase()] ?? Number(value);
+  if (!Number.isInteger(n) || n < -1 || n > 255) throw new InvalidArgumentError('must be tcp, udp, icmp, icmp6, any or a protocol number');
+  return n;
 }
 
-function printTasks(records: TaskRecord[]): void {
-  for (const r of records) {
-    console.log([r.task_id, r.name, STATUS_NAMES[r.status] ?? String(r.status), `${r.progress}%`, r.packets ?? '-', r.capture_size,
-      r.stop_reason ?? '-', r.created_date].join('\t'));
+const progressLabel = (task: TaskRecord): string =>
+  `${task.progress}% ${task.packets === null ? '' : `${task.packets} packet${task.packets === 1 ? '' : 's'} `}${statusName(task.status)}`;
+
+/** Polls the task until it ends (or `maxWaitMs` passed); progress on stderr. Exit code 1 when it ended abnormally. */
+async function waitForTask(api: HuaweiApiClient, fw: string, taskId: string, maxWaitMs: number): Promise<number> {
+  const progress = new ProgressReporter(process.stderr);
+  for (const deadline = Date.now() + maxWaitMs; ;) {
+    if (Date.now() > deadline) throw new Error(`task ${taskId} still runs after ${Math.round(maxWaitMs / 60_000)} minutes; see "guardpost capture list"`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    const task = await findTask(api, fw, taskId);
+    if (!task) throw new Error('the task disappeared (deleted?)');
+    if (isActive(task.status)) {
+      progress.update({ fraction: task.progress / 100, label: progressLabel(task) });
+      continue;
+    }
+    const reason = `${task.stop_reason ?? ''}${task.stop_detail ? `: ${task.stop_detail}` : ''}`;
+    progress.done(`${progressLabel(task)}${reason ? ` (${reason})` : ''}`);
+    return task.status === 0 ? 1 : 0;
   }
 }
 
-async function findTask(client: HuaweiApiClient, fw: string, taskId: string): Promise<TaskRecord | undefined> {
-  for (let offset = 0; ; offset += 1024) {
-    const page = await client.call<{ data: { total: number; records: TaskRecord[] } }>('GET', '/v1/{project_id}/capture-task', { fw_instance_id: fw, limit: 1024, offset });
-    const found = page.data.records.find((r) => r.task_id === taskId);
-    if (found || offset + 1024 >= page.data.total) return found;
-  }
-}
-
-export async function captureCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args, allowPositionals: true,
-    options: {
-      help: { type: 'boolean', short: 'h' }, fw: { type: 'string' }, name: { type: 'string' }, src: { type: 'string' }, dst: { type: 'string' },
-      proto: { type: 'string', default: 'any' }, sport: { type: 'string', default: '' }, dport: { type: 'string', default: '' },
-      duration: { type: 'string', default: '1' }, 'max-packets': { type: 'string', default: '100000' }, wait: { type: 'boolean' },
-      output: { type: 'string', short: 'o' },
-    },
-  });
-  const [verb, ...rest] = positionals;
-  if (values.help || !verb) {
-    console.log(HELP);
-    return values.help ? 0 : 2;
-  }
-  const client = new HuaweiApiClient(loadClientCredentials());
-  switch (verb) {
-    case 'firewalls':
-      for (const f of await firewalls(client)) console.log([f.fw_instance_id, f.name, f.agent_status, f.capture_interfaces.join(',')].join('\t'));
-      return 0;
-    case 'create': {
-      const fw = await pickFirewall(client, values.fw);
-      if (!values.name || !values.src || !values.dst) throw new Error('create needs --name, --src and --dst');
-      const protocol = PROTOCOLS[values.proto as string] ?? Number(values.proto);
+function registerCreate(capture: Command): void {
+  capture.command('create').description('start a capture task; prints its task id')
+    .addOption(fwOption())
+    .requiredOption('--name <name>', 'task name (unique among the firewall\'s tasks)')
+    .requiredOption('--src <address>', 'source: one IP or a CIDR; 0.0.0.0/0 or ::/0 for any')
+    .requiredOption('--dst <address>', 'destination: one IP or a CIDR')
+    .addOption(new Option('--proto <protocol>', 'tcp, udp, icmp, icmp6, any or a protocol number').argParser(protocolNumber).default(-1, 'any'))
+    .option('--sport <ports>', 'source port: 80 or 1000-2000 (TCP/UDP only)', '')
+    .option('--dport <ports>', 'destination port: 80 or 1000-2000 (TCP/UDP only)', '')
+    .option('--duration <minutes>', 'how long to capture', positiveInteger, 1)
+    .option('--max-packets <n>', 'stop after this many packets', positiveInteger, 100000)
+    .option('--wait', 'wait for the end, with progress on stderr (a bar on a terminal, plain lines otherwise)')
+    .addHelpText('after', '\nExit code with --wait: 0 when the capture ended normally, 1 when it ended abnormally.')
+    .action((flags: CreateFlags) => exitWith(async () => {
+      const api = client();
+      const fw = await pickFirewall(api, flags.fw);
       const family = (address: string) => (address.includes(':') ? 1 : 0);
-      const created = await client.call<{ data: { task_id: string } }>('POST', '/v1/{project_id}/capture-task', { fw_instance_id: fw }, {
-        name: values.name, duration: Number(values.duration), max_packets: Number(values['max-packets']),
-        source: { address: values.src, address_type: family(values.src), type: 0 },
-        destination: { address: values.dst, address_type: family(values.dst), type: 0 },
-        service: { protocol, source_port: values.sport, dest_port: values.dport },
+      const created = await api.call<{ data: { task_id: string } }>('POST', '/v1/{project_id}/capture-task', { fw_instance_id: fw }, {
+        name: flags.name, duration: flags.duration, max_packets: flags.maxPackets,
+        source: { address: flags.src, address_type: family(flags.src), type: 0 },
+        destination: { address: flags.dst, address_type: family(flags.dst), type: 0 },
+        service: { protocol: flags.proto, source_port: flags.sport, dest_port: flags.dport },
       });
       const taskId = created.data.task_id;
-      console.log(taskId);
-      if (!values.wait) return 0;
-      for (;;) {
-        await new Promise((r) => setTimeout(r, 1000));
-        const task = await findTask(client, fw, taskId);
-        if (!task) throw new Error('the task disappeared (deleted?)');
-        process.stderr.write(`\r${STATUS_NAMES[task.status] ?? task.status} ${task.progress}% packets=${task.packets ?? 0}   `);
-        if (task.status !== 2 && task.status !== 5) {
-          process.stderr.write(`\n${task.stop_reason ?? ''}${task.stop_detail ? `: ${task.stop_detail}` : ''}\n`);
-          return task.status === 0 ? 1 : 0;
-        }
-      }
-    }
-    case 'list': {
-      const fw = await pickFirewall(client, values.fw);
-      const page = await client.call<{ data: { records: TaskRecord[] } }>('GET', '/v1/{project_id}/capture-task', { fw_instance_id: fw, limit: 1024, offset: 0 });
-      printTasks(page.data.records);
-      return 0;
-    }
-    case 'stop': {
-      const fw = await pickFirewall(client, values.fw);
-      if (!rest[0]) throw new Error('stop needs a TASK_ID');
-      await client.call('POST', '/v1/{project_id}/capture-task/stop', { fw_instance_id: fw }, { task_id: rest[0] });
-      return 0;
-    }
-    case 'delete': {
-      const fw = await pickFirewall(client, values.fw);
-      if (rest.length === 0) throw new Error('delete needs at least one TASK_ID');
-      await client.call('POST', '/v1/{project_id}/capture-task/batch-delete', { fw_instance_id: fw }, { task_ids: rest });
-      return 0;
-    }
-    case 'download': {
-      const fw = await pickFirewall(client, values.fw);
-      if (!rest[0] || !values.output) throw new Error('download needs a TASK_ID and -o FILE');
-      const result = await client.call<{ data: { url?: string; captcha?: string; file_list?: Array<{ url: string }> } }>(
-        'GET', '/v1/{project_id}/capture-task/capture-result', { fw_instance_id: fw, task_id: rest[0] });
-      const url = result.data.url ? `${result.data.url}?code=${result.data.captcha}` : result.data.file_list?.[0]?.url;
-      if (!url) throw new Error('the server returned no download URL');
-      const response = await fetch(url);
-      if (!response.ok || !response.body) throw new Error(`download failed: HTTP ${response.status} ${await response.text()}`);
-      await pipeline(Readable.fromWeb(response.body as never), fs.createWriteStream(values.output));
-      console.log(`${values.output}: ${fs.statSync(values.output).size} bytes`);
-      return 0;
-    }
-    default:
-      console.error(`guardpost capture: unknown verb "${verb}"\n\n${HELP}`);
-      return 2;
-  }
+      process.stdout.write(`${taskId}\n`);
+      return flags.wait ? waitForTask(api, fw, taskId, flags.duration * 60_000 + WAIT_SLACK_MS) : 0;
+    }));
 }
+
+function registerListings(capture: Command): void {
+  capture.command('firewalls').description('list capture sensors (fw_instance_id, interfaces, status)').addOption(jsonOption())
+    .action(async (flags: { json?: boolean }) => {
+      const api = client();
+      printListing({ json: flags.json, rows: await listFirewalls(api), empty: `no capture sensors in project ${api.projectId} (start an agent with --interfaces)`,
+        columns: [
+          { header: 'FW INSTANCE ID', value: (f) => f.fw_instance_id }, { header: 'NAME', value: (f) => f.name },
+          { header: 'STATUS', value: (f) => f.agent_status }, { header: 'INTERFACES', value: (f) => f.capture_interfaces.join(',') },
+        ] });
+    });
+  capture.command('list').description("list the firewall's capture tasks").addOption(fwOption()).addOption(jsonOption())
+    .action(async (flags: { fw?: string; json?: boolean }) => {
+      const api = client();
+      const fw = await pickFirewall(api, flags.fw);
+      printListing({ json: flags.json, rows: await listTasks(api, fw), empty: `no capture tasks on firewall ${fw}`, columns: [
+        { header: 'TASK ID', value: (r) => r.task_id }, { header: 'NAME', value: (r) => r.name }, { header: 'STATUS', value: (r) => statusName(r.status) },
+        { header: 'PROGRESS', value: (r) => `${r.progress}%` }, { header: 'PACKETS', value: (r) => r.packets }, { header: 'SIZE', value: (r) => r.capture_size },
+        { header: 'STOP REASON', value: (r) => r.stop_reason }, { header: 'CREATED', value: (r) => r.created_date },
+      ] });
+    });
+}
+
+function registerTaskVerbs(capture: Command): void {
+  capture.command('stop').description('stop a running capture').argument('<task-id>', 'the task').addOption(fwOption())
+    .action(async (taskId: string, flags: { fw?: string }) => {
+      const api = client();
+      await api.call('POST', '/v1/{project_id}/capture-task/stop', { fw_instance_id: await pickFirewall(api, flags.fw) }, { task_id: taskId });
+    });
+  capture.command('delete').description('delete tasks and their pcaps').argument('<task-id...>', 'one or more tasks').addOption(fwOption())
+    .action(async (taskIds: string[], flags: { fw?: string }) => {
+      const api = client();
+      await api.call('POST', '/v1/{project_id}/capture-task/batch-delete', { fw_instance_id: await pickFirewall(api, flags.fw) }, { task_ids: taskIds });
+    });
+  capture.command('download').description("save a finished task's pcap (fetches a fresh access code)")
+    .argument('<task-id>', 'the task').requiredOption('-o, --output <file>', 'where to save the pcap').addOption(fwOption())
+    .addHelpText('after', '\nShows a progress bar on a terminal; prints "FILE: N bytes in S s" when done.')
+    .action(async (taskId: string, flags: { fw?: string; output: string }) => {
+      const api = client();
+      const saved = await downloadToFile(await downloadUrl(api, await pickFirewall(api, flags.fw), taskId), flags.output);
+      process.stdout.write(`${saved.file}: ${saved.bytes} bytes in ${saved.seconds.toFixed(1)} s\n`);
+    });
+}
+
+export const captureCli: CliCommand = {
+  name: 'capture',
+  summary: 'CFW packet capture from a terminal: firewalls, create, list, stop, delete, download',
+  register(program: Command) {
+    const capture = program.command('capture')
+      .description('CFW packet capture from a terminal, signed with the project\'s AK/SK.')
+      .addHelpText('after', '\nCredentials: $GUARDPOST_HOME/credentials.json, or GUARDPOST_ENDPOINT / GUARDPOST_AK / GUARDPOST_SK / GUARDPOST_PROJECT_ID.');
+    registerListings(capture);
+    registerCreate(capture);
+    registerTaskVerbs(capture);
+  },
+};
