@@ -8,6 +8,7 @@
  *                           [--cpu-prof DIR] [--json FILE] [--no-bare]
  */
 import fs from 'node:fs';
+import { allMigrations } from '../src/families/server.js';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -101,7 +102,7 @@ function factsFor(index: number): HostFacts {
     kernel_version: '6.1.0-18-amd64', os_bit: '64',
     private_ips: [`10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}`], public_ips: [],
     agent_version: '0.1.0',
-    capabilities: { job_kinds: ['inventory', 'antivirus', 'capture'], capture_interfaces: ['eth0'], antivirus_engine: 'clamd 1.0.5' },
+    capabilities: { job_kinds: ['inventory', 'antivirus', 'capture'], kinds: { inventory: {}, antivirus: { engine: 'clamd 1.0.5' }, capture: { interfaces: ['eth0'] } } },
   };
 }
 
@@ -414,7 +415,7 @@ async function main(): Promise<number> {
     // The server migrated and bootstrapped the fresh database; this process opens the same store as a
     // second "replica" to create the enrollment token (and later the probe's jobs).
     store = openStore({ databaseUrl, sqlitePath: path.join(home, 'guardpost.db') });
-    await migrateToLatest(store);
+    await migrateToLatest(store, allMigrations);
     const tasks = new TaskStore(store.db, store.dialect);
     const agentStore = new AgentStore(store.db, tasks);
     const projectId = (JSON.parse(fs.readFileSync(path.join(home, 'credentials.json'), 'utf8')) as { project_id: string }).project_id;

@@ -12,6 +12,7 @@
  * Traffic goes from 127.0.0.1 to 127.0.0.1:<a fresh port per run> only; every capture filters on that port.
  */
 import fs from 'node:fs';
+import { allMigrations } from '../src/families/server.js';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -508,7 +509,7 @@ async function main(): Promise<number> {
     console.log(`guardpost server pid ${server.pid} at ${server.endpoint} (home ${home})`);
 
     store = openStore({ sqlitePath: path.join(home, 'guardpost.db') });
-    await migrateToLatest(store);
+    await migrateToLatest(store, allMigrations);
     const tasks = new TaskStore(store.db, store.dialect);
     const agentStore = new AgentStore(store.db, tasks);
     const creds = JSON.parse(fs.readFileSync(path.join(home, 'credentials.json'), 'utf8')) as { project_id: string; ak: string; sk: string };

@@ -1,6 +1,8 @@
 import path from 'node:path';
 
 export interface GuardpostConfig {
+  /** The environment this configuration was read from: families read their own settings from it when they start. */
+  env: Readonly<NodeJS.ProcessEnv>;
   home: string;
   listenHost: string;
   listenPort: number;
@@ -20,11 +22,6 @@ export interface GuardpostConfig {
   publicUrl: string | undefined;
   /** Honour X-Forwarded-For for client IPs (download allow-lists) when behind a trusted proxy. */
   trustProxy: boolean;
-  captureRetentionDays: number;
-  /** Lifetime of a capture download link, in minutes (ListCaptureResult `expires`). */
-  captureLinkMinutes: number;
-  /** `link` (url + captcha + expires) or `file_list` (file_list + request_header.Host). */
-  captureResultMode: 'link' | 'file_list';
   /** GUARDPOST_METRICS: `off` (no /metrics route), `on` (unauthenticated) or a bearer token /metrics requires. */
   metrics: MetricsAccess;
   /** The region id GET /v3/regions lists (besides the project names) for SDK and Terraform discovery. */
@@ -53,7 +50,7 @@ export interface LoginLimits {
 
 export type MetricsAccess = { mode: 'off' } | { mode: 'open' } | { mode: 'token'; token: string };
 
-function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+export function intFromEnv(env: Readonly<NodeJS.ProcessEnv>, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -65,12 +62,6 @@ function publicUrlFromEnv(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
   if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(raw)) throw new Error(`GUARDPOST_PUBLIC_URL must be an http(s) URL, got "${raw}"`);
   return raw.replace(/\/+$/, '');
-}
-
-function captureResultModeFromEnv(raw: string | undefined): 'link' | 'file_list' {
-  if (raw === undefined || raw === '' || raw === 'link') return 'link';
-  if (raw === 'file_list') return 'file_list';
-  throw new Error(`GUARDPOST_CAPTURE_RESULT_MODE must be "link" or "file_list", got "${raw}"`);
 }
 
 function metricsFromEnv(raw: string | undefined): MetricsAccess {
@@ -111,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GuardpostConfi
   const home = path.resolve(env.GUARDPOST_HOME || './.guardpost');
   const { host, port } = parseListen(env.GUARDPOST_LISTEN || '127.0.0.1:8080');
   return {
+    env,
     home,
     listenHost: host,
     listenPort: port,
@@ -126,9 +118,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GuardpostConfi
     logLevel: env.GUARDPOST_LOG_LEVEL || 'info',
     publicUrl: publicUrlFromEnv(env.GUARDPOST_PUBLIC_URL),
     trustProxy: env.GUARDPOST_TRUST_PROXY === 'true' || env.GUARDPOST_TRUST_PROXY === '1',
-    captureRetentionDays: intFromEnv(env, 'GUARDPOST_CAPTURE_RETENTION_DAYS', 7),
-    captureLinkMinutes: intFromEnv(env, 'GUARDPOST_CAPTURE_LINK_MINUTES', 30),
-    captureResultMode: captureResultModeFromEnv(env.GUARDPOST_CAPTURE_RESULT_MODE),
     metrics: metricsFromEnv(env.GUARDPOST_METRICS),
     region: regionFromEnv(env.GUARDPOST_REGION),
     login: loginLimitsFromEnv(env),

@@ -71,9 +71,10 @@ export class AgentClient {
     return this.call('POST', `/agent/v1/jobs/${jobId}/progress`, { progress, ...(detail === undefined ? {} : { detail }) });
   }
 
-  finish(jobId: string, outcome: 'succeeded' | 'failed' | 'cancelled', result: unknown, reason?: string): Promise<unknown> {
+  finish(jobId: string, outcome: 'succeeded' | 'failed' | 'cancelled', result: unknown, reason?: string, kindVersion?: number): Promise<unknown> {
     return this.call('POST', `/agent/v1/jobs/${jobId}/finish`, {
       outcome, ...(result === undefined ? {} : { result }), ...(reason ? { reason: reason.slice(0, 2000) } : {}),
+      ...(kindVersion === undefined ? {} : { kind_version: kindVersion }),
     });
   }
 

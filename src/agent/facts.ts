@@ -36,10 +36,8 @@ export function hostAddresses(): { privateIps: string[]; publicIps: string[] } {
   return { privateIps: v4First(privateIps), publicIps: v4First(publicIps) };
 }
 
-export interface CapabilityOptions { jobKinds: string[]; captureInterfaces?: string[]; antivirusEngine?: string | null }
-
-/** What the agent reports on enrollment and whenever it changes. */
-export function collectFacts(options: CapabilityOptions & { hostName?: string }): HostFacts {
+/** What the agent reports on enrollment and whenever it changes; `kinds` maps each job kind it can run to its capability. */
+export function collectFacts(options: { kinds: Record<string, unknown>; hostName?: string | undefined }): HostFacts {
   const release = osRelease();
   const { privateIps, publicIps } = hostAddresses();
   return {
@@ -52,10 +50,6 @@ export function collectFacts(options: CapabilityOptions & { hostName?: string })
     private_ips: privateIps,
     public_ips: publicIps,
     agent_version: AGENT_VERSION,
-    capabilities: {
-      job_kinds: options.jobKinds,
-      ...(options.captureInterfaces ? { capture_interfaces: options.captureInterfaces } : {}),
-      ...(options.antivirusEngine !== undefined ? { antivirus_engine: options.antivirusEngine } : {}),
-    },
+    capabilities: { job_kinds: Object.keys(options.kinds), kinds: options.kinds },
   };
 }

@@ -7,8 +7,9 @@ import { AGENT_RESTARTED_REASON } from '../core/jobs.js';
 import { reconnectDelayMs } from './backoff.js';
 import { AgentClient, AgentHttpError, type AgentIdentity, type OfferedJob } from './client.js';
 import { collectFacts } from './facts.js';
-import type { AbortCause, AgentSettings, JobContext, JobHandler, JobOutcome } from './handlers/handler.js';
-import { handlerFor, jobHandlers } from './handlers/index.js';
+import { agentHandlers } from '../families/agent.js';
+import { JobSchemaError } from '../core/job-kind.js';
+import type { AbortCause, AgentJobHandler, AgentOptionValues, JobContext, JobOutcome } from './handlers/handler.js';
 import { LeftoverTracker } from './leftovers.js';
 import { StateLock } from './state-lock.js';
 
@@ -18,7 +19,8 @@ export interface AgentOptions {
   stateDir: string;
   enrollmentToken?: string | undefined;
   hostName?: string | undefined;
-  captureInterfaces: string[];
+  /** Values of the families' agent options (e.g. `interfaces` for capture). */
+  familyOptions: AgentOptionValues;
   /** Seconds a check-in may wait on the server for work (long-poll). */
   waitSeconds?: number;
   maxConcurrentJobs?: number;
@@ -37,7 +39,6 @@ const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) 
 /** Enrolls once, then long-polls for jobs, runs them with their handlers and reports back. */
 export class AgentRuntime {
   private readonly client: AgentClient;
-  private readonly settings: AgentSettings;
   private readonly running = new Map<string, RunningJob>();
   private readonly stopController = new AbortController();
   private identity: AgentIdentity | null = null;
@@ -49,7 +50,6 @@ export class AgentRuntime {
 
   constructor(private readonly options: AgentOptions) {
     this.client = new AgentClient(options.server);
-    this.settings = { captureInterfaces: options.captureInterfaces };
     this.log = options.log ?? ((m) => console.log(`guardpost-agent: ${m}`));
     this.leftovers = new LeftoverTracker(path.join(options.stateDir, 'inflight.json'));
   }
@@ -62,15 +62,21 @@ export class AgentRuntime {
     return path.join(this.options.stateDir, 'agent.json');
   }
 
-  private availableHandlers(): JobHandler[] {
-    return jobHandlers.filter((h) => h.available(this.settings));
+  /** The handlers this host can run, each with the capability it advertises. */
+  private available(): Map<string, { handler: AgentJobHandler; capability: unknown }> {
+    const found = new Map<string, { handler: AgentJobHandler; capability: unknown }>();
+    for (const handler of agentHandlers.all) {
+      const capability = handler.capability(this.options.familyOptions);
+      if (capability !== null) found.set(handler.kind.name, { handler, capability });
+    }
+    return found;
   }
 
   facts(): HostFacts {
-    const kinds = this.availableHandlers().map((h) => h.kind);
+    const available = this.available();
     return collectFacts({
-      jobKinds: kinds, hostName: this.options.hostName,
-      ...(kinds.includes('capture') ? { captureInterfaces: this.settings.captureInterfaces } : {}),
+      hostName: this.options.hostName,
+      kinds: Object.fromEntries([...available].map(([name, { capability }]) => [name, capability])),
     });
   }
 
@@ -177,7 +183,7 @@ export class AgentRuntime {
   }
 
   private async execute(job: OfferedJob, entry: RunningJob): Promise<void> {
-    const handler = handlerFor(job.kind);
+    const runnable = this.available().get(job.kind);
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `gp-job-${job.id.slice(0, 8)}-`));
     this.leftovers.begin(job.id, workDir);
     let progress = 0;
@@ -213,26 +219,29 @@ export class AgentRuntime {
     };
     let outcome: JobOutcome;
     try {
-      outcome = handler
-        ? await handler.run(ctx, this.settings)
-        : { outcome: 'failed', reason: `this agent cannot run jobs of kind "${job.kind}"` };
+      if (!runnable) {
+        outcome = { outcome: 'failed', reason: `this agent cannot run jobs of kind "${job.kind}"` };
+      } else {
+        ctx.payload = runnable.handler.kind.checkPayload(job.payload);
+        outcome = await runnable.handler.run(ctx, runnable.capability);
+      }
     } catch (error) {
-      outcome = { outcome: 'failed', reason: `the ${job.kind} job failed: ${(error as Error).message}` };
+      outcome = { outcome: 'failed', reason: error instanceof JobSchemaError ? error.message : `the ${job.kind} job failed: ${(error as Error).message}` };
     } finally {
       clearInterval(timer);
     }
     try {
-      if (!lost) await this.finishWithRetry(job.id, outcome);
+      if (!lost) await this.finishWithRetry(job.id, outcome, runnable?.handler.kind.version);
     } finally {
       fs.rmSync(workDir, { recursive: true, force: true });
       this.leftovers.end(job.id);
     }
   }
 
-  private async finishWithRetry(jobId: string, outcome: JobOutcome): Promise<void> {
+  private async finishWithRetry(jobId: string, outcome: JobOutcome, kindVersion?: number): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
-        await this.client.finish(jobId, outcome.outcome, outcome.result, outcome.outcome === 'succeeded' ? undefined : outcome.reason);
+        await this.client.finish(jobId, outcome.outcome, outcome.result, outcome.outcome === 'succeeded' ? undefined : outcome.reason, kindVersion);
         return;
       } catch (error) {
         if (error instanceof AgentHttpError && error.status < 500) {

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 // Loaded for its quota definitions (capture.*): quotas are defined by the modules that enforce them.
-import '../families/capture/domain.js';
+import '../families/server.js';
 import { quotaDefinitions } from '../core/quotas.js';
 import { projectOption, withAdminContext, type AdminNoun } from './admin-context.js';
 import { jsonOption, positiveInteger, positiveNumber, wholeNumber } from './values.js';

@@ -1,4 +1,5 @@
 import { loadConfig } from '../config.js';
+import { allMigrations } from '../families/server.js';
 import { checkMasterKey, loadMasterKey } from '../identity/bootstrap.js';
 import { IdentityService } from '../identity/identity-service.js';
 import { AgentStore } from '../store/agent-store.js';
@@ -12,7 +13,7 @@ export async function openAdminContext<T>(verb: (ctx: AdminContext) => Promise<T
   const config = loadConfig();
   const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
   try {
-    await migrateToLatest(store);
+    await migrateToLatest(store, allMigrations);
     const box = loadMasterKey(config.home, config.masterKey);
     await checkMasterKey(store, box);
     const directory = new DirectoryStore(store.db);

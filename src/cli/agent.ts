@@ -2,14 +2,15 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AgentRevokedError, AgentRuntime } from '../agent/runtime.js';
 import { StateDirLockedError } from '../agent/state-lock.js';
+import { agentOptions } from '../families/agent.js';
+import { readAgentOptions } from './agent-options.js';
 
-const HELP = `usage: guardpost agent --server URL [--enroll-token TOKEN] [--state-dir DIR] [--name HOST] [--interfaces any,eth0]
+const HELP = `usage: guardpost agent --server URL [--enroll-token TOKEN] [--state-dir DIR] [--name HOST] [family options]
 
 Runs the Guardpost agent on this host. The first run enrolls with the token (also read from
 GUARDPOST_ENROLL_TOKEN) and keeps the agent identity in DIR/agent.json (mode 0600); later runs reuse it.
 One agent process per DIR: while one runs (DIR/agent.lock), another refuses to start (exit code 4).
---interfaces lists the interfaces this agent offers for packet capture (empty: no capture capability);
-NETNS/IFACE names an interface inside a network namespace. The first one is the firewall's capture interface.`;
+Family options: ${agentOptions.all.map((o) => `--${o.flag} (${o.env}): ${o.description}`).join('\n')}`;
 
 export async function agentCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -20,7 +21,7 @@ export async function agentCommand(args: string[]): Promise<number> {
       'enroll-token': { type: 'string' },
       'state-dir': { type: 'string' },
       name: { type: 'string' },
-      interfaces: { type: 'string', default: process.env.GUARDPOST_CAPTURE_INTERFACES ?? '' },
+      ...Object.fromEntries(agentOptions.all.map((o) => [o.flag, { type: 'string' as const }])),
     },
   });
   if (values.help) {
@@ -32,9 +33,9 @@ export async function agentCommand(args: string[]): Promise<number> {
     console.error(`guardpost agent: --server must be the server's http(s) URL\n\n${HELP}`);
     return 2;
   }
-  const interfaces = (values.interfaces as string).split(',').map((s) => s.trim()).filter(Boolean);
-  if (interfaces.some((name) => !/^(?:[A-Za-z0-9_.-]{1,64}\/)?[A-Za-z0-9_.:@-]{1,32}$/.test(name))) {
-    console.error('guardpost agent: --interfaces takes a comma-separated list of interface names (NETNS/IFACE for one inside a network namespace)');
+  const familyOptions = readAgentOptions(values, process.env, false);
+  if (typeof familyOptions === 'string') {
+    console.error(`guardpost agent: ${familyOptions}`);
     return 2;
   }
   const runtime = new AgentRuntime({
@@ -42,7 +43,7 @@ export async function agentCommand(args: string[]): Promise<number> {
     stateDir: path.resolve(values['state-dir'] ?? process.env.GUARDPOST_AGENT_STATE_DIR ?? './.guardpost-agent'),
     enrollmentToken: values['enroll-token'] ?? process.env.GUARDPOST_ENROLL_TOKEN,
     hostName: values.name,
-    captureInterfaces: interfaces,
+    familyOptions,
   });
   let stopping = false;
   const stop = () => {

@@ -24,7 +24,7 @@ export class LocalAgentSupervisor {
   private stopping = false;
   private restarts = 0;
 
-  constructor(private readonly server: RunningServer, private readonly config: GuardpostConfig, private readonly interfaces: string) {}
+  constructor(private readonly server: RunningServer, private readonly config: GuardpostConfig, private readonly agentArgs: readonly string[]) {}
 
   private get stateDir(): string {
     return path.join(this.config.home, 'agent');
@@ -74,7 +74,7 @@ export class LocalAgentSupervisor {
       env.GUARDPOST_ENROLL_TOKEN = token; // by environment, never argv: argv is visible to every user
     }
     const child = spawn(process.execPath, [binPath, 'agent', '--server', this.server.endpoint, '--state-dir', this.stateDir,
-      '--interfaces', this.interfaces], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+      ...this.agentArgs], { env, stdio: ['ignore', 'inherit', 'inherit'] });
     this.child = child;
     child.once('exit', (code, signal) => {
       this.child = null;

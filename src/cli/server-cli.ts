@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { agentOptions } from '../families/agent.js';
 import { exitWith, type CliCommand } from './commands.js';
 
 /**
@@ -15,6 +16,15 @@ function toArgv(flags: Flags): string[] {
     (value === undefined ? [] : [`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, value]));
 }
 
+/** The families' agent options (capture's `--interfaces`, …), for the agent and for start's local agent. */
+function withAgentOptions(command: Command, local: boolean): Command {
+  for (const option of agentOptions.all) {
+    const fallback = local && option.localDefault ? ` or ${option.localDefault}` : '';
+    command.option(`--${option.flag} <value>`, `${option.description} (default: $${option.env}${fallback})`);
+  }
+  return command;
+}
+
 const SERVER_ENV = `
 Environment:
   GUARDPOST_HOME          state directory (default ./.guardpost): SQLite file, blobs, master.key, credentials.json
@@ -28,10 +38,9 @@ export const startCli: CliCommand = {
   name: 'start',
   summary: 'all-in-one: server + local agent, SQLite and blobs under $GUARDPOST_HOME',
   register(program: Command) {
-    program.command('start')
+    withAgentOptions(program.command('start'), true)
       .description('Start the server and one local agent (a child process speaking the agent protocol over loopback).\n' +
         'The first start creates $GUARDPOST_HOME/credentials.json (mode 0600) with the admin password and an AK/SK.')
-      .option('--interfaces <list>', 'interfaces the local agent captures on (default: $GUARDPOST_CAPTURE_INTERFACES or any,lo)')
       .addHelpText('after', `${SERVER_ENV}\n  GUARDPOST_ADMIN_PASSWORD  the admin password to set on the first start`)
       .action((flags: Flags) => exitWith(async () => (await import('./server-commands.js')).startCommand(toArgv(flags))));
   },
@@ -52,16 +61,14 @@ export const agentCli: CliCommand = {
   name: 'agent',
   summary: 'the agent only: --server URL --enroll-token TOKEN (first run)',
   register(program: Command) {
-    program.command('agent')
+    withAgentOptions(program.command('agent'), false)
       .description('Run the Guardpost agent on this host. The first run enrolls with the token and keeps the agent\n' +
         'identity in DIR/agent.json (mode 0600); later runs reuse it.')
       .option('--server <url>', "the server's http(s) URL (default: $GUARDPOST_SERVER)")
       .option('--enroll-token <token>', 'enrollment token for the first run (better: $GUARDPOST_ENROLL_TOKEN, argv is visible to all users)')
       .option('--state-dir <dir>', 'where agent.json lives (default: $GUARDPOST_AGENT_STATE_DIR or ./.guardpost-agent)')
       .option('--name <host>', 'host name to report (default: the system host name)')
-      .option('--interfaces <list>', 'comma-separated interfaces offered for packet capture, NETNS/IFACE inside a network namespace; ' +
-        'empty: no capture (default: $GUARDPOST_CAPTURE_INTERFACES)')
-      .addHelpText('after', '\nExit codes: 0 stopped, 1 failed, 2 usage, 3 this agent was revoked (enroll again with a new token).')
+      .addHelpText('after', '\nExit codes: 0 stopped, 1 failed, 2 usage, 3 this agent was revoked (enroll again with a new token), 4 another agent process holds the state directory.')
       .action((flags: Flags) => exitWith(async () => (await import('./agent.js')).agentCommand(toArgv(flags))));
   },
 };

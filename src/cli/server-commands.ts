@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import { agentOptions } from '../families/agent.js';
+import { agentOptionArgv, readAgentOptions } from './agent-options.js';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type GuardpostConfig } from '../config.js';
@@ -48,18 +50,23 @@ export async function startCommand(args: string[]): Promise<number> {
     args,
     options: {
       help: { type: 'boolean', short: 'h' },
-      interfaces: { type: 'string', default: process.env.GUARDPOST_CAPTURE_INTERFACES || 'any,lo' },
+      ...Object.fromEntries(agentOptions.all.map((o) => [o.flag, { type: 'string' as const }])),
     },
   });
   if (values.help) {
-    console.log('usage: guardpost start [--interfaces any,lo]\n\nStarts the server and one local agent (a child process speaking the agent protocol\n' +
+    console.log('usage: guardpost start [family agent options, e.g. --interfaces any,lo]\n\nStarts the server and one local agent (a child process speaking the agent protocol\n' +
       'over loopback). First start creates $GUARDPOST_HOME/credentials.json (mode 0600).\nEnvironment: as for "guardpost serve", plus GUARDPOST_ADMIN_PASSWORD (first start only).');
     return 0;
+  }
+  const familyOptions = readAgentOptions(values, process.env, true);
+  if (typeof familyOptions === 'string') {
+    console.error(`guardpost start: ${familyOptions}`);
+    return 2;
   }
   const config = loadConfig();
   const signal = shutdownSignal();
   const server = await runServer(config);
-  const agent = new LocalAgentSupervisor(server, config, values.interfaces as string);
+  const agent = new LocalAgentSupervisor(server, config, agentOptionArgv(familyOptions));
   await agent.start();
   console.log('guardpost: local agent started; press Ctrl-C to stop');
   await signal;

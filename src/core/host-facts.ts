@@ -11,10 +11,13 @@ export const HostFactsSchema = Type.Object({
   private_ips: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 64 }),
   public_ips: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 64 }),
   agent_version: Type.String({ maxLength: 32 }),
+  /**
+   * `kinds` maps every job kind the host can run to its capability, which the kind's own schema checks when the
+   * server reads it (capture: `{interfaces}`); `job_kinds` lists the same names for older readers.
+   */
   capabilities: Type.Object({
     job_kinds: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 64 }),
-    capture_interfaces: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 256 })),
-    antivirus_engine: Type.Optional(Type.Union([Type.String({ maxLength: 128 }), Type.Null()])),
+    kinds: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 64 })),
   }, { additionalProperties: true }),
 }, { additionalProperties: false });
 
@@ -34,4 +37,14 @@ export type AgentStatus = 'online' | 'offline';
 
 export function agentStatus(lastSeenAt: number, offlineAfterMs: number, now = Date.now()): AgentStatus {
   return now - lastSeenAt <= offlineAfterMs ? 'online' : 'offline';
+}
+
+/** An agent row's stored capabilities, tolerant of rows written by older agents or damaged JSON. */
+export function parseCapabilities(json: string): { job_kinds?: unknown; kinds?: unknown; [legacy: string]: unknown } {
+  try {
+    const value: unknown = JSON.parse(json);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value as Record<string, unknown> : {};
+  } catch {
+    return {};
+  }
 }

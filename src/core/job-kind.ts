@@ -37,9 +37,9 @@ export interface JobKind<P extends TSchema = TSchema, R extends TSchema = TSchem
 }
 
 export type AnyJobKind = JobKind<TSchema, TSchema, TSchema>;
-export type PayloadOf<K> = K extends JobKind<infer P, TSchema, TSchema> ? Static<P> : never;
-export type ResultOf<K> = K extends JobKind<TSchema, infer R, TSchema> ? Static<R> : never;
-export type CapabilityOf<K> = K extends JobKind<TSchema, TSchema, infer C> ? Static<C> : never;
+export type PayloadOf<K extends AnyJobKind> = Static<K['payload']>;
+export type ResultOf<K extends AnyJobKind> = Static<K['result']>;
+export type CapabilityOf<K extends AnyJobKind> = Static<K['capability']>;
 
 const MAX_PROBLEMS = 5;
 

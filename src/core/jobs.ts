@@ -1,8 +1,7 @@
-import type { JobState } from '../store/schema.js';
+import { isTerminal, type JobState } from './job-states.js';
 
 /** Pure task/job vocabulary shared by every family. No I/O here. */
 
-export const TERMINAL_JOB_STATES: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled']);
 
 export interface JobView {
   state: JobState;
@@ -24,7 +23,7 @@ export function countJobs(jobs: readonly JobView[]): JobCounts {
 /** Mean progress in percent, counting finished jobs as 100. */
 export function overallProgress(jobs: readonly JobView[]): number {
   if (jobs.length === 0) return 100;
-  const sum = jobs.reduce((acc, job) => acc + (TERMINAL_JOB_STATES.has(job.state) ? 100 : job.progress), 0);
+  const sum = jobs.reduce((acc, job) => acc + (isTerminal(job.state) ? 100 : job.progress), 0);
   return Math.floor(sum / jobs.length);
 }
 

@@ -4,7 +4,9 @@ export interface QuotaDefinition { name: string; description: string; defaultLim
 
 const definitions = new Map<string, QuotaDefinition>();
 
+/** Registers a quota; the core's at load, the families' from src/families/server.ts. A taken name is refused. */
 export function defineQuota(definition: QuotaDefinition): void {
+  if (definitions.has(definition.name)) throw new Error(`quota "${definition.name}" is defined twice`);
   definitions.set(definition.name, definition);
 }
 

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { JobSchemaError } from '../core/job-kind.js';
 import { QuotaExceededError } from '../core/quotas.js';
 import { authenticate, authorizeProject } from './auth/huawei-auth.js';
 import type { AppContext } from './context.js';
@@ -30,7 +31,7 @@ function familyOf(request: { routeOptions?: { config?: { family?: ApiFamily } };
   return request.routeOptions?.config?.family ?? familyOfUrl(request.url);
 }
 
-export async function buildApp(ctx: AppContext, options: { logger?: FastifyServerOptions['logger'] } = {}): Promise<App> {
+export async function buildApp(ctx: AppContext, options: { logger?: FastifyServerOptions['logger']; routes?: readonly FastifyPluginAsync[] } = {}): Promise<App> {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: ctx.config.bodyLimitBytes,
@@ -116,6 +117,7 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyServe
       logClientAbort(request, error);
       apiError = malformedRequest(family, 'the client closed the connection before the request body was complete');
     } else if (err.validation) apiError = invalidParameter(family, `Invalid parameter: ${err.message}`);
+    else if (error instanceof JobSchemaError) apiError = invalidParameter(family, error.message);
     else if (error instanceof QuotaExceededError) apiError = new ApiError(400, QUOTA_CODES[family], error.message);
     else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') apiError = malformedRequest(family, `request body larger than ${ctx.config.bodyLimitBytes} bytes`, 413);
     else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') apiError = malformedRequest(family, 'unsupported Content-Type; send application/json', 415);
@@ -129,6 +131,6 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyServe
   });
 
   await registerOpenApi(app, ctx.config);
-  for (const plugin of [healthRoutes, ...apiPlugins]) await app.register(plugin);
+  for (const plugin of [healthRoutes, ...apiPlugins, ...(options.routes ?? [])]) await app.register(plugin);
   return app;
 }

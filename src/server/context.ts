@@ -3,7 +3,7 @@ import type { GuardpostConfig } from '../config.js';
 import type { IdentityService, Principal, RoleGrant } from '../identity/identity-service.js';
 import type { LoginLimiter } from '../identity/login-limiter.js';
 import type { AgentStore } from '../store/agent-store.js';
-import type { CaptureStore } from '../families/capture/store.js';
+import type { ArtifactStore } from '../store/artifact-store.js';
 import type { OpsStore } from '../store/ops-store.js';
 import type { Store } from '../store/database.js';
 import type { TaskStore } from '../store/task-store.js';
@@ -20,7 +20,7 @@ export interface AppContext {
   tasks: TaskStore;
   agents: AgentStore;
   notifier: WorkNotifier;
-  captures: CaptureStore;
+  artifacts: ArtifactStore;
   ops: OpsStore;
   metrics: Metrics;
   loginLimiter: LoginLimiter;

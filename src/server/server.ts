@@ -8,7 +8,8 @@ import { LoginLimiter } from '../identity/login-limiter.js';
 import { PasswordHasher } from '../identity/password-hasher.js';
 import { LoginFailureStore } from '../store/login-failure-store.js';
 import { AgentStore } from '../store/agent-store.js';
-import { CaptureStore } from '../families/capture/store.js';
+import { allMigrations, jobKinds, serverFamilies } from '../families/server.js';
+import { ArtifactStore } from '../store/artifact-store.js';
 import { migrateToLatest, openStore } from '../store/database.js';
 import { OpsStore } from '../store/ops-store.js';
 import { TaskStore } from '../store/task-store.js';
@@ -31,29 +32,32 @@ export async function startServer(config: GuardpostConfig, options: { logger?: b
   fs.mkdirSync(config.home, { recursive: true, mode: 0o700 });
   const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
   try {
-    await migrateToLatest(store);
+    await migrateToLatest(store, allMigrations);
     const box = loadMasterKey(config.home, config.masterKey);
     await checkMasterKey(store, box);
     const hasher = new PasswordHasher(config.login.hashConcurrency, config.login.hashQueue);
     const identity = new IdentityService(store.db, box, config.tokenTtlSeconds * 1000, hasher);
-    const tasks = new TaskStore(store.db, store.dialect);
+    const tasks = new TaskStore(store.db, store.dialect, jobKinds);
     const agents = new AgentStore(store.db, tasks);
     const notifier = new WorkNotifier(tasks);
     const blobs = new FsBlobStore(config.blobDir);
-    const captures = new CaptureStore(store.db, store.dialect, blobs);
-    const ops = new OpsStore(store.db);
+    const artifacts = new ArtifactStore(store.db, blobs);
+    const ops = new OpsStore(store.db, allMigrations);
     const metrics = new Metrics({
       agentsOnline: () => ops.agentsOnline(config.agentOfflineSeconds * 1000), jobsByState: () => ops.jobsByState(),
     });
     const loginLimiter = new LoginLimiter(new LoginFailureStore(store.db), config.login);
-    const ctx: AppContext = { config, store, blobs, identity, tasks, agents, notifier, captures, ops, metrics, loginLimiter };
-    const app = await buildApp(ctx, { logger: options.logger ?? false });
+    const ctx: AppContext = { config, store, blobs, artifacts, identity, tasks, agents, notifier, ops, metrics, loginLimiter };
+    const families = serverFamilies.all.map((family) => family.start(ctx));
+    const app = await buildApp(ctx, { logger: options.logger ?? false, routes: families.flatMap((f) => f.routes) });
     await app.listen({ host: config.listenHost, port: config.listenPort });
     const port = (app.server.address() as AddressInfo).port;
     const endpoint = endpointOf(config, port);
     const credentials = await bootstrap(store, box, { home: config.home, endpoint, ...options.bootstrap });
     notifier.start();
-    const workers = startWorkers(ctx, app.log);
+    const workers = startWorkers(ctx, app.log, {
+      periodics: families.flatMap((f) => f.periodics ?? []), serverJobs: families.flatMap((f) => f.serverJobs ?? []),
+    });
     return {
       app, ctx, endpoint, credentials,
       async close() {

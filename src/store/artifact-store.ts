@@ -48,7 +48,7 @@ export class ArtifactStore {
     return body ? { artifact, body } : null;
   }
 
-  openBlob(artifact: Artifact): Promise<Readable | null> {
+  openBlob(artifact: Pick<Artifact, 'blob_key'>): Promise<Readable | null> {
     return this.blobs.get(artifact.blob_key);
   }
 

@@ -8,9 +8,9 @@ import {
 } from 'kysely';
 import type { Database } from './schema.js';
 import * as m0001 from './migrations/0001_initial.js';
-import * as m0002 from '../families/capture/migrations/0002_capture.js';
 import * as m0003 from './migrations/0003_agent_indexes.js';
 import * as m0004 from './migrations/0004_login_failures.js';
+import * as m0005 from './migrations/0005_job_result_version.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -20,20 +20,30 @@ export interface Store {
   close(): Promise<void>;
 }
 
-const MIGRATIONS: Record<string, Migration> = {
+/** The core's own migrations; each family adds its own (src/families/server.ts assembles the full set). */
+export const CORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_initial': m0001,
-  '0002_capture': m0002,
   '0003_agent_indexes': m0003,
   '0004_login_failures': m0004,
+  '0005_job_result_version': m0005,
 };
 
-class StaticMigrationProvider implements MigrationProvider {
-  async getMigrations(): Promise<Record<string, Migration>> {
-    return MIGRATIONS;
-  }
+export type MigrationSet = Readonly<Record<string, Migration>>;
+
+/**
+ * Families add migrations independently, so a new one may sort before one already applied: the migrator runs
+ * every pending migration (in name order) instead of refusing. Core names start with a digit and sort first.
+ */
+function migrator(db: Kysely<Database>, migrations: MigrationSet): Migrator {
+  const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };
+  return new Migrator({ db, provider, allowUnorderedMigrations: true });
 }
 
-export const MIGRATION_PROVIDER: MigrationProvider = new StaticMigrationProvider();
+/** Names of migrations in `migrations` that the database has not applied (empty when up to date). */
+export async function pendingMigrations(db: Kysely<Database>, migrations: MigrationSet): Promise<string[]> {
+  const all = await migrator(db, migrations).getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
 
 // int8 (COUNT, bigint epoch-ms columns) arrives as a string by default; every value we store fits in 2^53.
 pg.types.setTypeParser(20, (value: string) => Number(value));
@@ -81,9 +91,8 @@ export function openStore(options: { databaseUrl?: string | undefined; sqlitePat
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
-export async function migrateToLatest(store: Store): Promise<void> {
-  const migrator = new Migrator({ db: store.db, provider: MIGRATION_PROVIDER });
-  const { error, results } = await migrator.migrateToLatest();
+export async function migrateToLatest(store: Store, migrations: MigrationSet): Promise<void> {
+  const { error, results } = await migrator(store.db, migrations).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);

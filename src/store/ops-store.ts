@@ -1,12 +1,12 @@
-import { Migrator, sql, type Kysely } from 'kysely';
-import { MIGRATION_PROVIDER } from './database.js';
-import type { Database, JobState } from './schema.js';
+import { sql, type Kysely } from 'kysely';
+import { pendingMigrations, type MigrationSet } from './database.js';
+import { JOB_STATES, type JobState } from '../core/job-states.js';
+import type { Database } from './schema.js';
 
-export const JOB_STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 
 /** The few read-only queries readiness checks and metrics need; none of them is on a request path. */
 export class OpsStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Database>, private readonly migrations: MigrationSet) {}
 
   /** Throws when the database cannot answer a trivial query. */
   async ping(): Promise<void> {
@@ -14,10 +14,8 @@ export class OpsStore {
   }
 
   /** Names of migrations this build has that the database has not applied (empty when up to date). */
-  async pendingMigrations(): Promise<string[]> {
-    const migrator = new Migrator({ db: this.db, provider: MIGRATION_PROVIDER });
-    const all = await migrator.getMigrations();
-    return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+  pendingMigrations(): Promise<string[]> {
+    return pendingMigrations(this.db, this.migrations);
   }
 
   /** Enrolled, unrevoked agents seen within `offlineMs` (the same rule the host and firewall lists use). */

@@ -48,7 +48,9 @@ export interface AgentsTable {
   enrolled_at: number; last_seen_at: number; facts_updated_at: number; revoked_at: number | null;
 }
 
-export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+import type { JobState } from '../core/job-states.js';
+
+export type { JobState };
 
 export interface TasksTable {
   id: string; project_id: string; enterprise_project_id: string; family: string; kind: string;
@@ -61,6 +63,8 @@ export interface JobsTable {
   payload: string; attempts: number; max_attempts: number; lease_owner: string | null;
   lease_expires_at: number | null; cancel_requested_at: number | null;
   progress: number; progress_detail: string | null; result: string | null; failure_reason: string | null;
+  /** The job kind's version that produced `result` (null before migration 0005 or when there is no result). */
+  result_version: number | null;
   created_at: number; updated_at: number; started_at: number | null; finished_at: number | null;
 }
 
@@ -73,17 +77,7 @@ export interface QuotasTable { project_id: string; name: string; limit_value: nu
 
 export interface SettingsTable { key: string; value: string }
 
-export interface CaptureTasksTable {
-  task_id: string; project_id: string; fw_instance_id: string; agent_id: string; name: string;
-  retention_until: number; deleted_at: number | null; files_purged_at: number | null;
-}
-
-export interface CaptureLinksTable {
-  id: string; task_id: string; project_id: string; code_hash: string;
-  /** JSON array of client IPs allowed to download; empty = any. */
-  allowed_ips: string; expires_at: number; failed_attempts: number; locked_at: number | null; created_at: number;
-}
-
+/** The core's tables. Families keep their own table types and reach them with `db.withTables<…>()`. */
 export interface Database {
   domains: DomainsTable;
   users: UsersTable;
@@ -100,8 +94,6 @@ export interface Database {
   artifacts: ArtifactsTable;
   quotas: QuotasTable;
   settings: SettingsTable;
-  capture_tasks: CaptureTasksTable;
-  capture_links: CaptureLinksTable;
 }
 
 export type Agent = Selectable<AgentsTable>;

@@ -3,6 +3,8 @@ import { afterLeaseExpiry, LEASE_EXPIRED_REASON, type JobView } from '../core/jo
 import { ensureWithinQuota, quotaDefinition } from '../core/quotas.js';
 import { newHexId, newUuid } from '../identity/secrets.js';
 import type { Dialect } from './database.js';
+import { JobSchemaError, type AnyJobKind } from '../core/job-kind.js';
+import type { Registry } from '../core/registry.js';
 import type { Database, Job, JobState, Task } from './schema.js';
 
 export interface NewJobSpec {
@@ -43,7 +45,23 @@ export const toJobView = (job: Pick<Job, 'state' | 'progress' | 'failure_reason'
 
 /** Tasks and jobs: creation, leases, progress, completion, cancellation, reaping. Works on SQLite and PostgreSQL. */
 export class TaskStore {
-  constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect) {}
+  /**
+   * `kinds`: the job kinds every payload is checked against at enqueue (a job of an unknown kind is refused).
+   * Without it (store-level tests of the mechanics) payloads are taken as they are.
+   */
+  constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect, private readonly kinds?: Registry<AnyJobKind>) {}
+
+  /** The declaration of a job kind, when this store was given the registry. */
+  kindOf(name: string): AnyJobKind | undefined {
+    return this.kinds?.get(name);
+  }
+
+  private checkedPayload(kind: string, payload: unknown): unknown {
+    if (!this.kinds) return payload;
+    const declared = this.kinds.get(kind);
+    if (!declared) throw new JobSchemaError(kind, 'payload', [`no job kind "${kind}" is registered`]);
+    return declared.checkPayload(payload);
+  }
 
   /** `db` lets a caller inside a transaction read on its own connection (SQLite has only one). */
   async quotaLimit(projectId: string, name: string, db: Kysely<Database> = this.db): Promise<number> {
@@ -80,9 +98,9 @@ export class TaskStore {
     };
     const jobs: Job[] = spec.jobs.map((j) => ({
       id: newHexId(), task_id: task.id, project_id: spec.projectId, agent_id: j.agentId, kind: j.kind, state: 'queued',
-      payload: JSON.stringify(j.payload ?? null), attempts: 0, max_attempts: Math.max(1, j.maxAttempts ?? 1),
+      payload: JSON.stringify(this.checkedPayload(j.kind, j.payload ?? null)), attempts: 0, max_attempts: Math.max(1, j.maxAttempts ?? 1),
       lease_owner: null, lease_expires_at: null, cancel_requested_at: null, progress: 0, progress_detail: null,
-      result: null, failure_reason: null, created_at: now, updated_at: now, started_at: null, finished_at: null,
+      result: null, result_version: null, failure_reason: null, created_at: now, updated_at: now, started_at: null, finished_at: null,
     }));
     await this.db.transaction().execute(async (trx) => {
       // The project row lock (PostgreSQL) serialises concurrent creates, so the quota holds across replicas.
@@ -176,15 +194,47 @@ export class TaskStore {
     return { cancelRequested: row.cancel_requested_at !== null, leaseExpiresAt: row.lease_expires_at as number };
   }
 
+  /**
+   * Ends a running job under `owner`'s lease. With the kind registry, a result is checked against its kind first:
+   * one that does not match ends the job failed with the schema problems as the reason (never a stuck job).
+   */
   async finish(jobId: string, owner: string, outcome: Extract<JobState, 'succeeded' | 'failed' | 'cancelled'>,
-    result: unknown, reason: string | null, now = Date.now()): Promise<Job> {
+    result: unknown, reason: string | null, now = Date.now(), kindVersion?: number): Promise<Job> {
+    let version: number | null = null;
+    if (this.kinds && result !== undefined) {
+      const job = await this.db.selectFrom('jobs').select('kind').where('id', '=', jobId).executeTakeFirst();
+      const kind = job ? this.kinds.get(job.kind) : undefined;
+      try {
+        if (!kind) throw new JobSchemaError(job?.kind ?? '?', 'result', ['no such job kind is registered']);
+        kind.checkResult(result);
+        version = kindVersion ?? kind.version;
+      } catch (error) {
+        if (!(error instanceof JobSchemaError)) throw error;
+        outcome = 'failed';
+        reason = `${error.message}${reason ? ` (reported: ${reason})` : ''}`.slice(0, 2000);
+        result = undefined;
+      }
+    }
     const row = await this.db.updateTable('jobs')
-      .set({ state: outcome, result: result === undefined ? null : JSON.stringify(result), failure_reason: reason,
+      .set({ state: outcome, result: result === undefined ? null : JSON.stringify(result), result_version: version, failure_reason: reason,
         progress: outcome === 'succeeded' ? 100 : sql<number>`progress`, lease_expires_at: null, finished_at: now, updated_at: now })
       .where('id', '=', jobId).where('state', '=', 'running').where('lease_owner', '=', owner)
       .returningAll().executeTakeFirst();
     if (!row) throw new JobNotLeasedError(jobId);
     return row;
+  }
+
+  /** Why a claimed job's stored payload no longer fits its kind (e.g. written by an older server), or null. */
+  payloadProblem(job: Pick<Job, 'kind' | 'payload'>): string | null {
+    if (!this.kinds) return null;
+    try {
+      this.checkedPayload(job.kind, JSON.parse(job.payload));
+      return null;
+    } catch (error) {
+      if (error instanceof JobSchemaError) return error.message;
+      if (error instanceof SyntaxError) return `the ${job.kind} job payload is not valid JSON`;
+      throw error;
+    }
   }
 
   /** Queued jobs end at once; running ones are flagged and their runner stops them. */

@@ -6,6 +6,7 @@ import { CfwClient, closeTestServer, download, type CaptureRecordVO } from '../h
 import { projectToken } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { assertHuaweiError, checkin, enrollAgent, hostFacts, tinyPcap, type EnrolledAgent } from './support.js';
+import { captureDb, captureStoreOf } from '../helpers/capture.js';
 
 /**
  * ListCaptureResult download links (bounded per task; `ip` ranges), ListFirewallDetail's `name` filter and
@@ -45,7 +46,7 @@ describe('CFW capture links, ip ranges, firewall filter and lost-agent packet co
     return { taskId: created.body.data.task_id!, jobId };
   }
 
-  const linkRows = async (taskId: string) => ts.server.ctx.store.db.selectFrom('capture_links').selectAll().where('task_id', '=', taskId).execute();
+  const linkRows = async (taskId: string) => captureDb(ts.server.ctx).selectFrom('capture_links').selectAll().where('task_id', '=', taskId).execute();
 
   async function link(extra: { type?: number; ip?: string[] } = {}) {
     const result = await cfw.result(fw, finishedTask, extra);
@@ -62,8 +63,8 @@ describe('CFW capture links, ip ranges, firewall filter and lost-agent packet co
   before(async () => {
     ts = await startTestServer();
     cfw = new CfwClient(ts.endpoint, ts.credentials.project_id, await projectToken(ts.endpoint, ts.credentials));
-    sensor = await enrollAgent(ts, hostFacts({ host_name: 'Edge-Sensor-01', capabilities: { job_kinds: ['capture'], capture_interfaces: ['lo'] } }));
-    await enrollAgent(ts, hostFacts({ host_name: 'core-sensor', capabilities: { job_kinds: ['capture'], capture_interfaces: ['lo'] } }));
+    sensor = await enrollAgent(ts, hostFacts({ host_name: 'Edge-Sensor-01', capabilities: { job_kinds: ['capture'], kinds: { capture: { interfaces: ['lo'] } } } }));
+    await enrollAgent(ts, hostFacts({ host_name: 'core-sensor', capabilities: { job_kinds: ['capture'], kinds: { capture: { interfaces: ['lo'] } } } }));
     fw = sensor.hostId;
     const pcap = finishedPcap;
     const { taskId, jobId } = await startWithPcap('finished', pcap);
@@ -101,13 +102,13 @@ describe('CFW capture links, ip ranges, firewall filter and lost-agent packet co
 
   it('expired links of the task go when a new link is made; the sweep drops long-expired ones of any task', async () => {
     const old = await link();
-    await ts.server.ctx.store.db.updateTable('capture_links').set({ expires_at: Date.now() - 1000 }).where('id', '=', old.id).execute();
+    await captureDb(ts.server.ctx).updateTable('capture_links').set({ expires_at: Date.now() - 1000 }).where('id', '=', old.id).execute();
     const fresh = await link();
     const ids = (await linkRows(finishedTask)).map((r) => r.id);
     assert.ok(!ids.includes(old.id), 'the expired link was purged on create');
     assert.ok(ids.includes(fresh.id));
-    await ts.server.ctx.store.db.updateTable('capture_links').set({ expires_at: Date.now() - 3600_000 }).where('task_id', '=', finishedTask).execute();
-    await ts.server.ctx.captures.sweep();
+    await captureDb(ts.server.ctx).updateTable('capture_links').set({ expires_at: Date.now() - 3600_000 }).where('task_id', '=', finishedTask).execute();
+    await captureStoreOf(ts.server.ctx).sweep();
     assert.deepEqual(await linkRows(finishedTask), []);
   });
 
@@ -163,7 +164,7 @@ describe('CFW capture links, ip ranges, firewall filter and lost-agent packet co
     // The background sweep counts too (here: a task nobody listed before).
     const other = await startWithPcap('lost-unlisted', tinyPcap(3));
     await ts.server.ctx.tasks.reapExpiredLeases(Date.now() + 3600_000);
-    await ts.server.ctx.captures.sweep();
+    await captureStoreOf(ts.server.ctx).sweep();
     const job = await ts.server.ctx.store.db.selectFrom('jobs').select('result').where('task_id', '=', other.taskId).executeTakeFirstOrThrow();
     assert.equal((JSON.parse(job.result!) as { packets: number }).packets, 3);
     assert.equal((await recordOf(other.taskId)).packets, 3);

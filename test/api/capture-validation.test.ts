@@ -5,6 +5,7 @@ import { http, projectToken, type HttpResult } from '../helpers/http.js';
 import { CfwClient, closeTestServer, download, type CaptureRecordVO } from '../helpers/netns.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { assertHuaweiError, checkin, enrollAgent, hostFacts, tinyPcap, type EnrolledAgent } from './support.js';
+import { captureDb, captureStoreOf } from '../helpers/capture.js';
 
 /**
  * CFW capture API contract without packets: every validation rule and its documented error code,
@@ -44,10 +45,10 @@ describe('CFW capture API: validation, ids, quotas and lifecycle (fake capture a
   let fw1 = '';
   let fw2 = '';
 
-  const captureFacts = (name: string) => hostFacts({ host_name: name, capabilities: { job_kinds: ['capture'], capture_interfaces: ['lo'] } });
+  const captureFacts = (name: string) => hostFacts({ host_name: name, capabilities: { job_kinds: ['capture'], kinds: { capture: { interfaces: ['lo'] } } } });
 
   async function counts() {
-    const db = ts.server.ctx.store.db;
+    const db = captureDb(ts.server.ctx);
     const n = async (table: 'tasks' | 'jobs' | 'capture_tasks' | 'capture_links') =>
       Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     return { tasks: await n('tasks'), jobs: await n('jobs'), capture_tasks: await n('capture_tasks'), capture_links: await n('capture_links') };
@@ -423,7 +424,7 @@ describe('CFW capture API: validation, ids, quotas and lifecycle (fake capture a
 
   it('an offline firewall cannot start a capture (CFW.0020016)', async () => {
     await ts.server.ctx.agents.flushHeartbeats();
-    const db = ts.server.ctx.store.db;
+    const db = captureDb(ts.server.ctx);
     const seen = (await db.selectFrom('agents').select('last_seen_at').where('host_id', '=', fw2).executeTakeFirstOrThrow()).last_seen_at;
     await db.updateTable('agents').set({ last_seen_at: Date.now() - 3600_000 }).where('host_id', '=', fw2).execute();
     try {
@@ -443,7 +444,7 @@ describe('CFW capture API: validation, ids, quotas and lifecycle (fake capture a
       const b = await createOk(fw3, valid({ name: 'day-2' }));
       await stopOk(fw3, b);
       assert.equal((await cfw.remove(fw3, [b])).status, 200);
-      await ts.server.ctx.captures.sweep();
+      await captureStoreOf(ts.server.ctx).sweep();
       await rejected('third create today', () => cfw.create(fw3, valid({ name: 'day-3' })), 'CFW.00200024');
     } finally {
       await ts.server.ctx.tasks.setQuota(projectId, 'capture.tasks_per_firewall_per_day', 20);

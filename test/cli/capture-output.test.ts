@@ -95,7 +95,7 @@ describe('guardpost capture output (built CLI, fake capture agent)', () => {
   });
 
   it('firewalls and an empty task list', async () => {
-    sensor = await enrollAgent(ts, hostFacts({ host_name: 'sensor-1', capabilities: { job_kinds: ['capture'], capture_interfaces: ['lo'] } }));
+    sensor = await enrollAgent(ts, hostFacts({ host_name: 'sensor-1', capabilities: { job_kinds: ['capture'], kinds: { capture: { interfaces: ['lo'] } } } }));
     const [header, row] = (await ok('firewalls')).stdout.trimEnd().split('\n');
     assert.deepEqual(header!.split(/ {2,}/), ['FW INSTANCE ID', 'NAME', 'STATUS', 'INTERFACES']);
     assert.match(row!, new RegExp(`^${sensor.hostId} +sensor-1 +online +lo$`));

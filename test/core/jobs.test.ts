@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { TERMINAL_JOB_STATES } from '../../src/core/job-states.js';
 import { describe, test } from 'node:test';
 import { agentStatus, factsDigest, type HostFacts } from '../../src/core/host-facts.js';
 import {
-  afterLeaseExpiry, countJobs, LEASE_EXPIRED_REASON, overallProgress, TERMINAL_JOB_STATES, type JobView,
+  afterLeaseExpiry, countJobs, LEASE_EXPIRED_REASON, overallProgress, type JobView,
 } from '../../src/core/jobs.js';
 import {
   defineQuota, ensureWithinQuota, quotaDefinition, quotaDefinitions, QuotaExceededError,
@@ -114,12 +115,12 @@ describe('host facts', () => {
   const facts: HostFacts = {
     host_name: 'h', os_name: 'Ubuntu', os_version: '24.04', os_type: 'Linux', kernel_version: '6.8', os_bit: '64',
     private_ips: ['10.0.0.1'], public_ips: [], agent_version: '0.1.0',
-    capabilities: { job_kinds: ['capture'], capture_interfaces: ['eth0'], antivirus_engine: null },
+    capabilities: { job_kinds: ['capture', 'antivirus'], kinds: { capture: { interfaces: ['eth0'] }, antivirus: { engine: null } } },
   };
 
   test('the digest ignores key order, at every level', () => {
     const reordered = {
-      capabilities: { antivirus_engine: null, capture_interfaces: ['eth0'], job_kinds: ['capture'] },
+      capabilities: { kinds: { antivirus: { engine: null }, capture: { interfaces: ['eth0'] } }, job_kinds: ['capture', 'antivirus'] },
       agent_version: '0.1.0', public_ips: [], private_ips: ['10.0.0.1'], os_bit: '64', kernel_version: '6.8',
       os_type: 'Linux', os_version: '24.04', os_name: 'Ubuntu', host_name: 'h',
     } as HostFacts;
@@ -133,9 +134,9 @@ describe('host facts', () => {
       { ...facts, kernel_version: '6.9' },
       { ...facts, private_ips: ['10.0.0.2'] },
       { ...facts, private_ips: ['10.0.0.1', '10.0.0.2'] },
-      { ...facts, capabilities: { ...facts.capabilities, job_kinds: ['capture', 'antivirus'] } },
-      { ...facts, capabilities: { ...facts.capabilities, capture_interfaces: ['eth1'] } },
-      { ...facts, capabilities: { ...facts.capabilities, antivirus_engine: 'ClamAV 1.4' } },
+      { ...facts, capabilities: { ...facts.capabilities, job_kinds: ['capture'] } },
+      { ...facts, capabilities: { ...facts.capabilities, kinds: { capture: { interfaces: ['eth1'] }, antivirus: { engine: null } } } },
+      { ...facts, capabilities: { ...facts.capabilities, kinds: { capture: { interfaces: ['eth0'] }, antivirus: { engine: 'ClamAV 1.4' } } } },
     ];
     const digests = variants.map(factsDigest);
     for (const [i, digest] of digests.entries()) assert.notEqual(digest, base, `variant ${i}`);

@@ -10,6 +10,7 @@ import {
   type AgentProcess, type CaptureRecordVO, type CaptureSpec, type NetnsPair,
 } from '../helpers/netns.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { captureDb, captureStoreOf } from '../helpers/capture.js';
 
 /**
  * How captures end, with real agents capturing on veth-a in a private namespace: packet limit,
@@ -33,7 +34,7 @@ describe('CFW capture limits and endings (real agents in a network namespace)', 
   let crashAgent: AgentProcess | undefined; // killed mid-capture
   let durationDone: Promise<{ record: CaptureRecordVO; createdAt: number; endedAt: number }> | undefined;
 
-  const db = () => ts!.server.ctx.store.db;
+  const db = () => captureDb(ts!.server.ctx);
   const taskCount = async () => Number((await db().selectFrom('capture_tasks').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   const artifactsOf = (taskId: string) => db().selectFrom('artifacts').selectAll().where('task_id', '=', taskId).execute();
   const blobFilesOf = (taskId: string): string[] => {
@@ -259,7 +260,7 @@ describe('CFW capture limits and endings (real agents in a network namespace)', 
       assert.ok(Date.now() < jobDeadline, `the deleted task's capture did not stop: ${JSON.stringify(job)}`);
       await sleep(100);
     }
-    await ts!.server.ctx.captures.sweep();
+    await captureStoreOf(ts!.server.ctx).sweep();
     assert.deepEqual(await artifactsOf(taskId), []);
     assert.deepEqual(blobFilesOf(taskId), [], 'no pcap left in the blob store');
     // The name is free again; the deleted task still counts toward the daily quota until its day is over.
@@ -278,7 +279,7 @@ describe('CFW capture limits and endings (real agents in a network namespace)', 
     await cfw.stop(fw1, reusedId);
     await cfw.waitRecord(fw1, 'doomed', 'the stop', (r) => r.status === 4, 15_000);
     // A day later the deleted task's rows go too.
-    await ts!.server.ctx.captures.sweep(Date.now() + 86_400_000 + 60_000);
+    await captureStoreOf(ts!.server.ctx).sweep(Date.now() + 86_400_000 + 60_000);
     assert.equal(await ts!.server.ctx.tasks.getTask(taskId), undefined);
   });
 

@@ -12,6 +12,7 @@ import {
   type AgentProcess, type NetnsPair,
 } from '../helpers/netns.js';
 import { freePort, startTestServer, type TestServer } from '../helpers/server.js';
+import { captureDb, captureStoreOf } from '../helpers/capture.js';
 
 /**
  * The capture download link: access code, lock after wrong codes, expiry, client IP restriction
@@ -34,7 +35,7 @@ describe('CFW capture result links: security (real captures)', { skip: unavailab
   let fw = '';
   const tasks: Record<string, string> = {};
 
-  const db = () => ts!.server.ctx.store.db;
+  const db = () => captureDb(ts!.server.ctx);
   const linkRow = (id: string) => db().selectFrom('capture_links').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const linkIdOf = (url: string) => new URL(url).pathname.split('/').pop()!;
   const wrongCode = (right: string) => (right === '000000' ? '111111' : '000000');
@@ -221,7 +222,7 @@ describe('CFW capture result links: security (real captures)', { skip: unavailab
     assert.equal(early.status, 400, 'refused as soon as retention has passed, before any sweep');
     assert.equal((early.body as unknown as ErrorBody).error_code, 'CFW.00200005');
 
-    await ts!.server.ctx.captures.sweep();
+    await captureStoreOf(ts!.server.ctx).sweep();
     assert.ok(!fs.existsSync(blobFile), 'the pcap is gone from the blob store');
     assert.deepEqual(await db().selectFrom('artifacts').select('id').where('task_id', '=', taskId).execute(), []);
     const record = (await cfw.record(fw, 'sec-b'))!;

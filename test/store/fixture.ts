@@ -1,4 +1,5 @@
 import { migrateToLatest, openStore, type Store } from '../../src/store/database.js';
+import { allMigrations } from '../../src/families/server.js';
 import { AgentStore } from '../../src/store/agent-store.js';
 import { TaskStore } from '../../src/store/task-store.js';
 import { newHexId } from '../../src/identity/secrets.js';
@@ -27,7 +28,7 @@ export async function openFixture(): Promise<StoreFixture> {
   const fresh = await freshDatabase();
   const options = { databaseUrl: fresh.databaseUrl, sqlitePath: fresh.sqlitePath };
   const store = openStore(options);
-  await migrateToLatest(store);
+  await migrateToLatest(store, allMigrations);
   const domainId = newHexId(16);
   await store.db.insertInto('domains').values({ id: domainId, name: `d-${domainId}`, created_at: Date.now() }).execute();
   const tasks = new TaskStore(store.db, store.dialect);

@@ -1,16 +1,22 @@
-/** A job handler runs one kind of job on the agent's host. Handlers register in `handlers/index.ts`. */
+import type { AnyJobKind, CapabilityOf, PayloadOf, ResultOf } from '../../core/job-kind.js';
 
-export type JobOutcome =
-  | { outcome: 'succeeded'; result?: unknown }
-  | { outcome: 'failed' | 'cancelled'; reason: string; result?: unknown };
+/**
+ * A job handler runs one job kind on the agent's host. Families declare their handlers in their AgentFamily
+ * (src/families/agent.ts lists them); payload, result and capability types all come from the job kind.
+ */
+
+export type JobOutcome<R = unknown> =
+  | { outcome: 'succeeded'; result?: R }
+  | { outcome: 'failed' | 'cancelled'; reason: string; result?: R };
 
 /** Why a running job is being stopped early. */
 export type AbortCause = 'user_stop' | 'agent_shutdown';
 
-export interface JobContext {
+export interface JobContext<P = unknown> {
   jobId: string;
   taskId: string;
-  payload: unknown;
+  /** Checked against the kind's payload schema before the handler runs. */
+  payload: P;
   /** Aborted when the user cancels the task or the agent shuts down; `abortCause()` says which. */
   signal: AbortSignal;
   abortCause(): AbortCause | null;
@@ -25,14 +31,17 @@ export interface JobContext {
   trackProcess(pid: number, marker: string): void;
 }
 
-export interface AgentSettings {
-  /** Interfaces this agent may capture on (the capture capability); empty means none. */
-  captureInterfaces: string[];
+/** Values of the agent options the families declare (flag name → value, '' when not given). */
+export type AgentOptionValues = Readonly<Record<string, string>>;
+
+export interface AgentJobHandler<K extends AnyJobKind = AnyJobKind> {
+  readonly kind: K;
+  /** What this host offers for the kind (advertised in its facts), or null when it cannot run it here. */
+  capability(options: AgentOptionValues): CapabilityOf<K> | null;
+  run(ctx: JobContext<PayloadOf<K>>, capability: CapabilityOf<K>): Promise<JobOutcome<ResultOf<K>>>;
 }
 
-export interface JobHandler {
-  readonly kind: string;
-  /** Whether this host can run the kind at all (e.g. a capture tool is installed). */
-  available(settings: AgentSettings): boolean;
-  run(ctx: JobContext, settings: AgentSettings): Promise<JobOutcome>;
+/** Keeps the handler's types tied to its kind while letting registries hold handlers of every kind. */
+export function defineAgentHandler<K extends AnyJobKind>(handler: AgentJobHandler<K>): AgentJobHandler {
+  return handler as unknown as AgentJobHandler;
 }

@@ -3,7 +3,6 @@ import type { Readable } from 'node:stream';
 import { Type, type Static } from 'typebox';
 import { HostFactsSchema } from '../../core/host-facts.js';
 import { BlobKeyError, BlobTooLargeError } from '../../blobs/blob-store.js';
-import { newHexId } from '../../identity/secrets.js';
 import { EnrollmentError } from '../../store/agent-store.js';
 import { JobNotLeasedError } from '../../store/task-store.js';
 import { ApiError, invalidParameter, malformedRequest } from '../../server/errors.js';
@@ -34,6 +33,8 @@ const FinishBody = Type.Object({
   outcome: Type.Union([Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('cancelled')]),
   result: Type.Optional(Type.Unknown()),
   reason: Type.Optional(Type.String({ maxLength: 2000 })),
+  /** The version of the job kind the agent's handler implements (stored with the result). */
+  kind_version: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
 }, { additionalProperties: false });
 
 const AGENT_AUTH_PATTERN = new RegExp(`^${AGENT_AUTH_SCHEME} ([0-9a-f]{64}):([A-Za-z0-9_-]{16,128})$`);
@@ -46,7 +47,7 @@ function jobView(job: Job) {
 }
 
 export const agentRoutes: FastifyPluginAsync = async (app) => {
-  const { agents, tasks, notifier, config, blobs, store } = app.ctx;
+  const { agents, tasks, notifier, config, artifacts } = app.ctx;
   const leaseMs = config.jobLeaseSeconds * 1000;
   const factsDigests = new Map<string, string>();
   // Most check-ins find nothing: the notifier's shared per-tick set of agents with work spares them a query.
@@ -107,6 +108,12 @@ export const agentRoutes: FastifyPluginAsync = async (app) => {
     const { job_id: jobId } = request.params as Static<typeof JobParams>;
     const job = await tasks.claim(jobId, request.agentId as string, leaseMs);
     if (!job) throw notLeased(jobId);
+    const problem = tasks.payloadProblem(job);
+    if (problem !== null) {
+      // A payload this server's kind no longer accepts fails at once, with the reason, instead of running or waiting.
+      await tasks.finish(job.id, request.agentId as string, 'failed', undefined, problem);
+      throw new ApiError(409, 'GP.AGENT.0422', `job ${jobId} was not started: ${problem}`);
+    }
     return { job: jobView(job), lease_expires_at: job.lease_expires_at, lease_seconds: config.jobLeaseSeconds };
   });
 
@@ -127,7 +134,7 @@ export const agentRoutes: FastifyPluginAsync = async (app) => {
     const body = request.body as Static<typeof FinishBody>;
     if (body.outcome !== 'succeeded' && !body.reason) throw invalidParameter('agent', 'a failed or cancelled job needs a reason');
     try {
-      const job = await tasks.finish(jobId, request.agentId as string, body.outcome, body.result, body.reason ?? null);
+      const job = await tasks.finish(jobId, request.agentId as string, body.outcome, body.result, body.reason ?? null, Date.now(), body.kind_version);
       return { id: job.id, state: job.state };
     } catch (error) {
       if (error instanceof JobNotLeasedError) throw notLeased(jobId);
@@ -145,25 +152,15 @@ export const agentRoutes: FastifyPluginAsync = async (app) => {
     if (!job || job.state !== 'running' || job.lease_owner !== request.agentId) throw notLeased(jobId);
     const contentType = (request.headers['x-artifact-content-type'] as string | undefined) ?? 'application/octet-stream';
     if (!/^[\w.+-]+\/[\w.+-]+$/.test(contentType)) throw invalidParameter('agent', 'X-Artifact-Content-Type is not a media type');
-    const key = `projects/${job.project_id}/tasks/${job.task_id}/${job.id}/${newHexId(4)}-${name}`;
-    let info;
+    let artifact;
     try {
-      info = await blobs.put(key, request.body as Readable, { maxBytes: MAX_ARTIFACT_BYTES });
+      artifact = await artifacts.put({ projectId: job.project_id, taskId: job.task_id, jobId: job.id }, name, contentType,
+        request.body as Readable, { maxBytes: MAX_ARTIFACT_BYTES });
     } catch (error) {
       if (error instanceof BlobTooLargeError) throw malformedRequest('agent', error.message, 413);
       if (error instanceof BlobKeyError) throw invalidParameter('agent', error.message);
       throw error;
     }
-    const id = newHexId();
-    const previous = await store.db.selectFrom('artifacts').select(['id', 'blob_key']).where('job_id', '=', jobId).where('name', '=', name).executeTakeFirst();
-    await store.db.transaction().execute(async (trx) => {
-      if (previous) await trx.deleteFrom('artifacts').where('id', '=', previous.id).execute();
-      await trx.insertInto('artifacts').values({
-        id, job_id: jobId, task_id: job.task_id, project_id: job.project_id, name, blob_key: key, size: info.size,
-        sha256: info.sha256, content_type: contentType, created_at: Date.now(),
-      }).execute();
-    });
-    if (previous) await blobs.delete(previous.blob_key);
-    return { artifact_id: id, size: info.size, sha256: info.sha256 };
+    return { artifact_id: artifact.id, size: artifact.size, sha256: artifact.sha256 };
   });
 };

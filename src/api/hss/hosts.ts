@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { agentStatus } from '../../core/host-facts.js';
-import { containsText } from '../../store/sql-helpers.js';
+import { HostStore } from '../../store/host-store.js';
 import { EnterpriseProjectId, enterpriseFilter, huaweiRoute, ProjectParams, StringEnum } from '../common.js';
 
 const ListHostStatusQuery = Type.Object({
@@ -40,6 +40,7 @@ const HostSchema = Type.Object({
 
 export const hostRoutes: FastifyPluginAsync = async (app) => {
   const { store, config } = app.ctx;
+  const hosts = new HostStore(store.db);
   const offlineMs = config.agentOfflineSeconds * 1000;
 
   app.get('/v5/:project_id/host-management/hosts', {
@@ -58,38 +59,21 @@ export const hostRoutes: FastifyPluginAsync = async (app) => {
     const now = Date.now();
     const onlineSince = now - offlineMs;
 
-    let q = store.db.selectFrom('agents')
-      .leftJoin('enterprise_projects', 'enterprise_projects.id', 'agents.enterprise_project_id')
-      .where('agents.project_id', '=', projectId).where('agents.revoked_at', 'is', null);
-    if (eps !== null) q = q.where('agents.enterprise_project_id', 'in', eps);
-    if (query.host_name) q = q.where(containsText('agents.host_name', query.host_name));
-    if (query.host_id) q = q.where('agents.host_id', '=', query.host_id);
-    if (query.os_type) q = q.where('agents.os_type', '=', query.os_type);
-    if (query.private_ip) q = q.where(containsText('agents.private_ips', query.private_ip));
-    if (query.public_ip) q = q.where(containsText('agents.public_ips', query.public_ip));
-    if (query.ip_addr) {
-      const ip = query.ip_addr;
-      q = q.where((eb) => eb.or([containsText('agents.private_ips', ip), containsText('agents.public_ips', ip)]));
-    }
-    if (query.protect_status) q = q.where('agents.protect_status', '=', query.protect_status);
-    if (query.asset_value) q = q.where('agents.asset_value', '=', query.asset_value);
-    if (query.version && query.version !== 'hss.version.enterprise') q = q.where('agents.id', '=', '');
-    if (query.host_status === 'SHUTOFF') q = q.where('agents.last_seen_at', '<', onlineSince);
-    else if (query.host_status === 'ACTIVE') q = q.where('agents.last_seen_at', '>=', onlineSince);
-    else if (query.host_status) q = q.where('agents.id', '=', '');
-    switch (query.agent_status) {
-      case 'online': q = q.where('agents.last_seen_at', '>=', onlineSince); break;
-      case 'offline': case 'not_online': q = q.where('agents.last_seen_at', '<', onlineSince); break;
-      case 'not_installed': case 'install_failed': case 'installing': q = q.where('agents.id', '=', ''); break;
-      default: break;
-    }
-    if (query.detect_result && query.detect_result !== 'undetected') q = q.where('agents.id', '=', '');
-
-    const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const rows = await q.selectAll('agents').select('enterprise_projects.name as ep_name')
-      .orderBy('agents.host_name').orderBy('agents.id').limit(query.limit).offset(query.offset).execute();
+    const online = query.host_status === 'ACTIVE' || query.agent_status === 'online' ? true
+      : query.host_status === 'SHUTOFF' || query.agent_status === 'offline' || query.agent_status === 'not_online' ? false : undefined;
+    const impossible = (query.version !== undefined && query.version !== '' && query.version !== 'hss.version.enterprise')
+      || (query.host_status !== undefined && query.host_status !== 'ACTIVE' && query.host_status !== 'SHUTOFF')
+      || ['not_installed', 'install_failed', 'installing'].includes(query.agent_status ?? '')
+      || (query.detect_result !== undefined && query.detect_result !== 'undetected')
+      // host_status and agent_status asking for opposite states
+      || (query.host_status === 'ACTIVE' && ['offline', 'not_online'].includes(query.agent_status ?? ''))
+      || (query.host_status === 'SHUTOFF' && query.agent_status === 'online');
+    const { total, rows } = await hosts.list(projectId, eps, {
+      hostName: query.host_name, hostId: query.host_id, osType: query.os_type, privateIp: query.private_ip, publicIp: query.public_ip,
+      anyIp: query.ip_addr, protectStatus: query.protect_status, assetValue: query.asset_value, online, impossible,
+    }, onlineSince, query);
     return {
-      total_num: Number(total.n),
+      total_num: total,
       data_list: rows.map((a) => {
         const status = agentStatus(a.last_seen_at, offlineMs, now);
         return {

@@ -17,7 +17,8 @@ export { parseKernelDrops, parseToolPacketCount } from './tool-output.js';
  * reading the pcap back, both while it grows (progress) and at the end (result).
  */
 
-export type StopReason = 'packet_limit' | 'time_limit' | 'user_stop' | 'agent_shutdown' | 'write_error' | 'tool_error';
+export const STOP_REASONS = ['packet_limit', 'time_limit', 'user_stop', 'agent_shutdown', 'write_error', 'tool_error'] as const;
+export type StopReason = (typeof STOP_REASONS)[number];
 
 export interface CaptureRunResult {
   stopReason: StopReason;

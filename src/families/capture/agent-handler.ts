@@ -1,19 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CAPTURE_PCAP_ARTIFACT, type CaptureJobResult } from './domain.js';
-import { validateCaptureRule, type CaptureRule } from '../../engines/capture/rule.js';
+import { captureJobKind } from './job-kind.js';
+import { validateCaptureRule } from '../../engines/capture/rule.js';
 import { detectCaptureTool, runCapture } from '../../engines/capture/runner.js';
-import type { AgentSettings, JobContext, JobHandler, JobOutcome } from '../../agent/handlers/handler.js';
+import { defineAgentHandler, type JobContext } from '../../agent/handlers/handler.js';
 
 /** Runs a CFW capture job with the capture engine and uploads the pcap. */
-
-interface CapturePayload {
-  interface: string;
-  rule: CaptureRule;
-  max_packets: number;
-  duration_seconds: number;
-  task_name: string;
-}
 
 /** Partial pcaps are uploaded while the capture runs so a killed agent still leaves a readable file. */
 const SNAPSHOT_EVERY_MS = 5000;
@@ -37,31 +30,29 @@ async function uploadWithRetry(ctx: JobContext, file: string): Promise<void> {
   }
 }
 
-function parsePayload(raw: unknown): CapturePayload {
-  const p = raw as Partial<CapturePayload> | null;
-  if (!p || typeof p.interface !== 'string' || !p.rule || !Number.isInteger(p.max_packets) || !Number.isInteger(p.duration_seconds)) {
-    throw new Error('malformed capture job payload');
-  }
-  return p as CapturePayload;
-}
-
 /** `NS/IFACE` captures on IFACE inside network namespace NS; a plain name is in the agent's own namespace. */
 export function splitInterface(spec: string): { netns?: string; iface: string } {
   const slash = spec.indexOf('/');
   return slash < 0 ? { iface: spec } : { netns: spec.slice(0, slash), iface: spec.slice(slash + 1) };
 }
 
-export const captureHandler: JobHandler = {
-  kind: 'capture',
+/** `--interfaces` (GUARDPOST_CAPTURE_INTERFACES) as a list; empty when the agent offers no capture. */
+export function parseInterfaces(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
 
-  available(settings: AgentSettings): boolean {
-    return settings.captureInterfaces.length > 0 && detectCaptureTool() !== null;
+export const captureHandler = defineAgentHandler({
+  kind: captureJobKind,
+
+  capability(options) {
+    const interfaces = parseInterfaces(options.interfaces ?? '');
+    return interfaces.length > 0 && detectCaptureTool() !== null ? { interfaces } : null;
   },
 
-  async run(ctx: JobContext, settings: AgentSettings): Promise<JobOutcome> {
-    const payload = parsePayload(ctx.payload);
-    if (!settings.captureInterfaces.includes(payload.interface)) {
-      return { outcome: 'failed', reason: `interface ${payload.interface} is not offered by this agent (${settings.captureInterfaces.join(', ')})` };
+  async run(ctx, capability) {
+    const { payload } = ctx;
+    if (!capability.interfaces.includes(payload.interface)) {
+      return { outcome: 'failed', reason: `interface ${payload.interface} is not offered by this agent (${capability.interfaces.join(', ')})` };
     }
     const problems = validateCaptureRule(payload.rule);
     if (problems.length > 0) return { outcome: 'failed', reason: `invalid capture rule: ${problems.join('; ')}` };
@@ -126,7 +117,7 @@ export const captureHandler: JobHandler = {
       try {
         await uploadWithRetry(ctx, file);
       } catch (error) {
-        return { outcome: 'failed', reason: `the pcap could not be uploaded: ${(error as Error).message}`, result: { ...jobResult, stop_reason: 'write_error' } };
+        return { outcome: 'failed', reason: `the pcap could not be uploaded: ${(error as Error).message}`, result: { ...jobResult, stop_reason: 'write_error' as const } };
       }
     }
     if (result.stopReason === 'tool_error' || result.stopReason === 'write_error') {
@@ -134,4 +125,4 @@ export const captureHandler: JobHandler = {
     }
     return { outcome: 'succeeded', result: jobResult };
   },
-};
+});

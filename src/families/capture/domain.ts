@@ -1,30 +1,18 @@
 import { AGENT_RESTARTED_REASON, LEASE_EXPIRED_REASON, type JobView } from '../../core/jobs.js';
-import { defineQuota } from '../../core/quotas.js';
+import type { ResultOf } from '../../core/job-kind.js';
+import type { QuotaDefinition } from '../../core/quotas.js';
+import type { CAPTURE_STOP_REASONS, captureJobKind } from './job-kind.js';
 
 /** CFW packet capture: status, stop reasons and display formats. Pure; no I/O. */
 
 /** CFW CaptureTaskVO.status: 1 success, 2 running, 4 stopped/expired, 5 stopping, 0 abnormal. */
 export type CaptureStatus = 0 | 1 | 2 | 4 | 5;
 
-/**
- * Why a capture ended, surfaced as the extra `stop_reason` field of ListCaptureTask records:
- * the engine's reasons plus `agent_lost` (the sensor stopped reporting) and `expired` is not a stop reason.
- */
-export type CaptureStopReason = 'packet_limit' | 'time_limit' | 'user_stop' | 'agent_shutdown' | 'agent_lost' | 'write_error' | 'tool_error';
+/** Why a capture ended, surfaced as the extra `stop_reason` field of ListCaptureTask records. */
+export type CaptureStopReason = (typeof CAPTURE_STOP_REASONS)[number];
 
-export interface CaptureJobResult {
-  stop_reason: CaptureStopReason;
-  packets: number;
-  bytes: number;
-  file_bytes: number;
-  started_at: number;
-  ended_at: number;
-  first_packet_at: number | null;
-  tool: string;
-  kernel_drops?: number;
-  truncated?: boolean;
-  detail?: string;
-}
+/** What a capture job reports at its end (declared once, by the job kind). */
+export type CaptureJobResult = ResultOf<typeof captureJobKind>;
 
 export interface CaptureJobView extends JobView {
   result: Partial<CaptureJobResult> | null;
@@ -101,8 +89,10 @@ export const MAX_ALLOWED_DOWNLOAD_IPS = 3;
  */
 export const MAX_LIVE_LINKS_PER_TASK = 20;
 
-defineQuota({ name: 'capture.tasks_per_firewall_per_day', description: 'capture tasks one firewall may start in any 24 hours (CFW: 20)', defaultLimit: 20 });
-defineQuota({ name: 'capture.running_per_firewall', description: 'capture tasks running at once on one firewall (CFW: 1)', defaultLimit: 1 });
+export const CAPTURE_QUOTAS: readonly QuotaDefinition[] = [
+  { name: 'capture.tasks_per_firewall_per_day', description: 'capture tasks one firewall may start in any 24 hours (CFW: 20)', defaultLimit: 20 },
+  { name: 'capture.running_per_firewall', description: 'capture tasks running at once on one firewall (CFW: 1)', defaultLimit: 1 },
+];
 
 /** Name of the artifact a capture job uploads (the pcap); the download route serves it. */
 export const CAPTURE_PCAP_ARTIFACT = 'capture.pcap';

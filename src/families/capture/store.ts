@@ -1,5 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { BlobStore } from '../../blobs/blob-store.js';
+import type { CapabilityOf } from '../../core/job-kind.js';
+import { parseCapabilities } from '../../core/host-facts.js';
+import { captureJobKind } from './job-kind.js';
+import type { ArtifactStore } from '../../store/artifact-store.js';
+import type { CaptureDatabase, CaptureTables, CaptureTasksTable } from './tables.js';
 import { CAPTURE_PCAP_ARTIFACT, type CaptureJobResult, type CaptureJobView } from './domain.js';
 import { countCapturePackets } from '../../engines/capture/packet-count.js';
 import { toJobView } from '../../store/task-store.js';
@@ -8,7 +12,7 @@ import type { Dialect } from '../../store/database.js';
 
 export interface CaptureRecord {
   task: Task;
-  capture: Database['capture_tasks'];
+  capture: CaptureTasksTable;
   job: Job;
   jobView: CaptureJobView;
   /** Size of the stored pcap (also known when the agent was lost and only a partial upload exists). */
@@ -34,7 +38,11 @@ const EXPIRED_LINK_GRACE_MS = 10 * 60_000;
 
 /** SQL for CFW capture tasks and their download links; the task/job core lives in TaskStore. */
 export class CaptureStore {
-  constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect, private readonly blobs: BlobStore) {}
+  private readonly db: Kysely<CaptureDatabase>;
+
+  constructor(db: Kysely<Database>, private readonly dialect: Dialect, private readonly artifacts: ArtifactStore) {
+    this.db = db.withTables<CaptureTables>();
+  }
 
   /** Capture-capable, non-revoked agents of a project: CFW firewall instances (fw_instance_id = host_id). */
   async firewalls(projectId: string, eps: string[] | null): Promise<Agent[]> {
@@ -63,14 +71,16 @@ export class CaptureStore {
     await q.execute();
   }
 
-  async countSince(trx: Transaction<Database>, fwInstanceId: string, since: number): Promise<number> {
+  async countSince(core: Transaction<Database>, fwInstanceId: string, since: number): Promise<number> {
+    const trx = core.withTables<CaptureTables>();
     const row = await trx.selectFrom('capture_tasks').innerJoin('tasks', 'tasks.id', 'capture_tasks.task_id')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('capture_tasks.fw_instance_id', '=', fwInstanceId).where('tasks.created_at', '>=', since).executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
-  async countActive(trx: Transaction<Database>, fwInstanceId: string): Promise<number> {
+  async countActive(core: Transaction<Database>, fwInstanceId: string): Promise<number> {
+    const trx = core.withTables<CaptureTables>();
     const row = await trx.selectFrom('capture_tasks').innerJoin('jobs', 'jobs.task_id', 'capture_tasks.task_id')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('capture_tasks.fw_instance_id', '=', fwInstanceId).where('jobs.state', 'in', ['queued', 'running'])
@@ -78,10 +88,15 @@ export class CaptureStore {
     return Number(row.n);
   }
 
-  async nameTaken(trx: Transaction<Database>, fwInstanceId: string, name: string): Promise<boolean> {
+  async nameTaken(core: Transaction<Database>, fwInstanceId: string, name: string): Promise<boolean> {
+    const trx = core.withTables<CaptureTables>();
     const row = await trx.selectFrom('capture_tasks').select('task_id').where('fw_instance_id', '=', fwInstanceId)
       .where('name', '=', name).where('deleted_at', 'is', null).executeTakeFirst();
     return row !== undefined;
+  }
+
+  async insertCapture(core: Transaction<Database>, row: CaptureTasksTable): Promise<void> {
+    await core.withTables<CaptureTables>().insertInto('capture_tasks').values(row).execute();
   }
 
   async list(projectId: string, fwInstanceId: string, limit: number, offset: number): Promise<{ total: number; records: CaptureRecord[] }> {
@@ -100,7 +115,7 @@ export class CaptureStore {
     return (await this.hydrate([capture]))[0];
   }
 
-  private async hydrate(captures: Array<Database['capture_tasks']>): Promise<CaptureRecord[]> {
+  private async hydrate(captures: CaptureTasksTable[]): Promise<CaptureRecord[]> {
     if (captures.length === 0) return [];
     const ids = captures.map((c) => c.task_id);
     const [tasks, jobs, artifacts] = await Promise.all([
@@ -135,7 +150,7 @@ export class CaptureStore {
    * confirming) the packet count of its stored pcap, once: the result is written only while still empty.
    */
   private async countStoredPackets(pcap: { jobId: string; blobKey: string; size: number }): Promise<Partial<CaptureJobResult> | null> {
-    const stream = await this.blobs.get(pcap.blobKey);
+    const stream = await this.artifacts.openBlob({ blob_key: pcap.blobKey });
     if (!stream) return null;
     // A file removed (retention, deletion) while it is read is not this request's failure: left uncounted.
     const count = await countCapturePackets(stream).catch(() => null);
@@ -155,8 +170,8 @@ export class CaptureStore {
     for (const p of pending) await this.countStoredPackets({ jobId: p.jobId, blobKey: p.blobKey, size: Number(p.size) });
   }
 
-  async artifacts(taskId: string) {
-    return this.db.selectFrom('artifacts').selectAll().where('task_id', '=', taskId).orderBy('name').execute();
+  pcapsOf(taskId: string) {
+    return this.artifacts.ofTasks([taskId]);
   }
 
   async markDeleted(taskIds: string[], now = Date.now()): Promise<void> {
@@ -170,11 +185,9 @@ export class CaptureStore {
   /** Deletes the pcaps of these tasks (rows first, so a half-done purge never leaves a row pointing at nothing). */
   async purgeFiles(taskIds: string[], now = Date.now()): Promise<number> {
     if (taskIds.length === 0) return 0;
-    const artifacts = await this.db.selectFrom('artifacts').select(['id', 'blob_key']).where('task_id', 'in', taskIds).execute();
-    if (artifacts.length > 0) await this.db.deleteFrom('artifacts').where('id', 'in', artifacts.map((a) => a.id)).execute();
-    for (const artifact of artifacts) await this.blobs.delete(artifact.blob_key);
+    const purged = await this.artifacts.purgeTasks(taskIds);
     await this.db.updateTable('capture_tasks').set({ files_purged_at: now }).where('task_id', 'in', taskIds).where('files_purged_at', 'is', null).execute();
-    return artifacts.length;
+    return purged;
   }
 
   /**
@@ -209,7 +222,7 @@ export class CaptureStore {
    * newest `maxLinks` go in the same transaction, with the task's row locked (PostgreSQL) so concurrent
    * requests cannot each keep their own `maxLinks`.
    */
-  async createLink(link: Database['capture_links'], maxLinks: number): Promise<void> {
+  async createLink(link: CaptureDatabase['capture_links'], maxLinks: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       let lock = trx.selectFrom('capture_tasks').select('task_id').where('task_id', '=', link.task_id);
       if (this.dialect === 'postgres') lock = lock.forUpdate();
@@ -240,20 +253,21 @@ export class CaptureStore {
   }
 }
 
+/**
+ * The capture capability an agent advertises (`capabilities.kinds.capture`, checked by the job kind's schema).
+ * Agents before the family core advertised `capture_interfaces` at the top level; they are read the same way.
+ */
+export function captureCapabilityOf(agent: Pick<Agent, 'capabilities'>): CapabilityOf<typeof captureJobKind> | null {
+  const caps = parseCapabilities(agent.capabilities);
+  const kinds = caps.kinds ?? (Array.isArray(caps.job_kinds) && caps.job_kinds.includes('capture')
+    ? { capture: { interfaces: caps.capture_interfaces } } : undefined);
+  return captureJobKind.capabilityOf(kinds);
+}
+
 export function captureInterfacesOf(agent: Pick<Agent, 'capabilities'>): string[] {
-  try {
-    const caps = JSON.parse(agent.capabilities) as { capture_interfaces?: unknown; job_kinds?: unknown };
-    return Array.isArray(caps.capture_interfaces) ? caps.capture_interfaces.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
-  }
+  return captureCapabilityOf(agent)?.interfaces ?? [];
 }
 
 export function isCaptureCapable(agent: Pick<Agent, 'capabilities'>): boolean {
-  try {
-    const caps = JSON.parse(agent.capabilities) as { job_kinds?: unknown };
-    return Array.isArray(caps.job_kinds) && caps.job_kinds.includes('capture') && captureInterfacesOf(agent).length > 0;
-  } catch {
-    return false;
-  }
+  return captureCapabilityOf(agent) !== null;
 }

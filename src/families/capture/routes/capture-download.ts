@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { CaptureServices } from '../services.js';
 import { Type, type Static } from 'typebox';
 import { CAPTURE_PCAP_ARTIFACT, MAX_LIVE_LINKS_PER_TASK, MAX_WRONG_CODES } from '../domain.js';
 import { safeEqual, sha256Hex } from '../../../identity/secrets.js';
@@ -18,8 +19,7 @@ function refuse(reply: FastifyReply, status: number, code: string, message: stri
   return reply.status(status).send({ error_code: code, error_msg: message });
 }
 
-export const captureDownloadRoutes: FastifyPluginAsync = async (app) => {
-  const { captures, blobs } = app.ctx;
+export const captureDownloadRoutes = ({ captures, artifacts }: CaptureServices): FastifyPluginAsync => async (app) => {
 
   app.get('/capture-downloads/:link_id', {
     config: { auth: 'none', family: 'cfw' },
@@ -51,8 +51,8 @@ export const captureDownloadRoutes: FastifyPluginAsync = async (app) => {
     const capture = await captures.captureOfTask(link.task_id);
     if (!capture || capture.deleted_at !== null) return refuse(reply, 404, 'CFW.00200005', 'The capture task of this link was deleted.');
     if (capture.files_purged_at !== null || capture.retention_until <= now) return refuse(reply, 410, 'GP.CAPTURE.0410', 'The capture files have expired.');
-    const artifact = (await captures.artifacts(link.task_id)).find((a) => a.name === CAPTURE_PCAP_ARTIFACT);
-    const stream = artifact ? await blobs.get(artifact.blob_key) : null;
+    const artifact = (await captures.pcapsOf(link.task_id)).find((a) => a.name === CAPTURE_PCAP_ARTIFACT);
+    const stream = artifact ? await artifacts.openBlob(artifact) : null;
     if (!artifact || !stream) return refuse(reply, 404, 'CFW.00200005', 'The capture file is no longer available.');
     return reply
       .header('Content-Type', 'application/vnd.tcpdump.pcap')

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { CaptureServices } from '../services.js';
 import type { Static } from 'typebox';
 import {
   captureStopReason, deriveCaptureStatus, formatCaptureSize, formatCfwDate, MAX_ALLOWED_DOWNLOAD_IPS, MAX_LIVE_LINKS_PER_TASK, remainingDays,
@@ -75,8 +76,8 @@ export function publicBaseUrl(request: FastifyRequest, configured: string | unde
   return configured ?? `${request.protocol}://${request.host}`;
 }
 
-export const captureRoutes: FastifyPluginAsync = async (app) => {
-  const { captures, tasks, notifier, config } = app.ctx;
+export const captureRoutes = (services: CaptureServices): FastifyPluginAsync => async (app) => {
+  const { captures, tasks, notifier, config, capture: settings } = services;
   const offlineMs = config.agentOfflineSeconds * 1000;
 
   /** The firewall named by the query's fw_instance_id (every capture operation carries it), within the caller's scope. */
@@ -142,10 +143,10 @@ export const captureRoutes: FastifyPluginAsync = async (app) => {
         }
       },
       after: async (trx, created) => {
-        await trx.insertInto('capture_tasks').values({
+        await captures.insertCapture(trx, {
           task_id: created.id, project_id: firewall.project_id, fw_instance_id: firewall.host_id, agent_id: firewall.id, name: body.name,
-          retention_until: now + config.captureRetentionDays * 86_400_000, deleted_at: null, files_purged_at: null,
-        }).execute();
+          retention_until: now + settings.retentionDays * 86_400_000, deleted_at: null, files_purged_at: null,
+        });
       },
     });
     notifier.notify(firewall.id);
@@ -211,16 +212,16 @@ export const captureRoutes: FastifyPluginAsync = async (app) => {
     if (['queued', 'running'].includes(record.job.state)) throw captureCodes.state(`capture task ${query.task_id} has not finished yet`);
     const now = Date.now();
     if (record.capture.files_purged_at !== null || record.capture.retention_until <= now) {
-      throw resourceNotFound('cfw', `the capture files of task ${query.task_id} have expired (retention ${config.captureRetentionDays} days)`);
+      throw resourceNotFound('cfw', `the capture files of task ${query.task_id} have expired (retention ${settings.retentionDays} days)`);
     }
-    const artifacts = await captures.artifacts(record.task.id);
+    const artifacts = await captures.pcapsOf(record.task.id);
     if (artifacts.length === 0) throw resourceNotFound('cfw', `capture task ${query.task_id} produced no capture file (${record.job.failure_reason ?? 'no data'})`);
 
     const linkId = newHexId(16);
-    const fileListMode = config.captureResultMode === 'file_list';
+    const fileListMode = settings.resultMode === 'file_list';
     // Link mode: a 6-digit code the user types. file_list mode has no code field, so the URL carries a long secret.
     const code = fileListMode ? crypto.randomBytes(24).toString('base64url') : String(crypto.randomInt(0, 1_000_000)).padStart(6, '0');
-    const expiresAt = now + config.captureLinkMinutes * 60_000;
+    const expiresAt = now + settings.linkMinutes * 60_000;
     await captures.createLink({
       id: linkId, task_id: record.task.id, project_id: record.task.project_id, code_hash: sha256Hex(`${linkId}:${code}`),
       allowed_ips: JSON.stringify(query.type === 1 ? ips : []), expires_at: expiresAt, failed_attempts: 0, locked_at: null, created_at: now,
@@ -236,7 +237,7 @@ export const captureRoutes: FastifyPluginAsync = async (app) => {
         },
       };
     }
-    return { data: { url, captcha: code, expires: config.captureLinkMinutes, expires_at: expiresAt } };
+    return { data: { url, captcha: code, expires: settings.linkMinutes, expires_at: expiresAt } };
   });
 };
 

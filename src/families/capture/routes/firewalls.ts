@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { CaptureServices } from '../services.js';
 import { Type, type Static } from 'typebox';
 import { agentStatus } from '../../../core/host-facts.js';
 import { captureInterfacesOf } from '../store.js';
@@ -38,8 +39,7 @@ const FirewallRecord = Type.Object({
   capture_interfaces: Type.Array(Type.String(), { description: 'Guardpost extra: the first one is used for captures' }),
 });
 
-export const firewallRoutes: FastifyPluginAsync = async (app) => {
-  const { captures, config } = app.ctx;
+export const firewallRoutes = ({ captures, config }: CaptureServices): FastifyPluginAsync => async (app) => {
 
   app.get('/v1/:project_id/firewall/exist', {
     config: huaweiRoute('cfw'),
