@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import type { RoleGrant } from '../identity/identity-service.js';
 import { enterpriseScope } from '../server/auth/huawei-auth.js';
-import type { ApiFamily } from '../server/errors.js';
+import type { ApiDialect } from '../server/errors.js';
 
 /** Path `project_id`: Huawei ids are 32 lower-case hex; anything else (traversal, dots) is refused by the schema. */
 export const ProjectParams = Type.Object({
@@ -16,12 +16,12 @@ export function grantOf(request: FastifyRequest): RoleGrant {
   return request.grant;
 }
 
-export function enterpriseFilter(request: FastifyRequest, requested: string | undefined, family: ApiFamily): string[] | null {
-  return enterpriseScope(grantOf(request), requested, family);
+export function enterpriseFilter(request: FastifyRequest, requested: string | undefined, dialect: ApiDialect): string[] | null {
+  return enterpriseScope(grantOf(request), requested, dialect);
 }
 
-/** Every Huawei route is authenticated; the family picks its error codes. */
-export const huaweiRoute = (family: ApiFamily) => ({ auth: 'huawei' as const, family });
+/** Every Huawei route is authenticated; the dialect picks its error codes. */
+export const huaweiRoute = (dialect: ApiDialect) => ({ auth: 'huawei' as const, dialect });
 
 /** A string enum as plain JSON Schema (`enum`), typed as the union of its values. */
 export function StringEnum<const T extends readonly string[]>(values: T, options: { description?: string } = {}) {

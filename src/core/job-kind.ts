@@ -46,7 +46,7 @@ const MAX_PROBLEMS = 5;
 function checker<S extends TSchema>(kind: string, part: JobSchemaPart, schema: S): (value: unknown) => Static<S> {
   const compiled = Compile(schema);
   return (value) => {
-    if (compiled.Check(value)) return value as Static<S>;
+    if (compiled.Check(value)) return value;
     const problems = [...compiled.Errors(value)].slice(0, MAX_PROBLEMS)
       .map((e) => `${e.instancePath || '/'} ${e.message}`);
     throw new JobSchemaError(kind, part, problems.length > 0 ? problems : ['does not match its schema']);

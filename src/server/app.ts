@@ -6,7 +6,7 @@ import { QuotaExceededError } from '../core/quotas.js';
 import { authenticate, authorizeProject } from './auth/huawei-auth.js';
 import type { AppContext } from './context.js';
 import {
-  ApiError, errorBody, familyOfUrl, invalidParameter, malformedRequest, routeNotFound, type ApiFamily,
+  ApiError, errorBody, dialectOfUrl, invalidParameter, malformedRequest, routeNotFound, type ApiDialect,
 } from './errors.js';
 import { isClientAbort, logClientAbort } from './client-abort.js';
 import { healthRoutes } from './health.js';
@@ -20,15 +20,15 @@ const PROJECT_ID_PATTERN = /^[0-9a-f]{32}$/;
 
 export type App = FastifyInstance & { huaweiRoutes: Array<{ method: string; url: string }> };
 
-const QUOTA_CODES: Record<ApiFamily, string> = {
+const QUOTA_CODES: Record<ApiDialect, string> = {
   cfw: 'CFW.00200024', hss: 'HSS.1002', iam: 'IAM.0001', agent: 'GP.AGENT.0009', gateway: 'APIGW.0201',
 };
-const INTERNAL_CODES: Record<ApiFamily, string> = {
+const INTERNAL_CODES: Record<ApiDialect, string> = {
   cfw: 'CFW.00000008', hss: 'HSS.0004', iam: 'IAM.0000', agent: 'GP.AGENT.0500', gateway: 'APIGW.0500',
 };
 
-function familyOf(request: { routeOptions?: { config?: { family?: ApiFamily } }; url: string }): ApiFamily {
-  return request.routeOptions?.config?.family ?? familyOfUrl(request.url);
+function dialectOf(request: { routeOptions?: { config?: { dialect?: ApiDialect } }; url: string }): ApiDialect {
+  return request.routeOptions?.config?.dialect ?? dialectOfUrl(request.url);
 }
 
 export async function buildApp(ctx: AppContext, options: { logger?: FastifyServerOptions['logger']; routes?: readonly FastifyPluginAsync[] } = {}): Promise<App> {
@@ -69,7 +69,7 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyServe
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     try {
       request.rawBody = body as Buffer;
-      done(null, parseJsonBody(body as Buffer, familyOf(request)));
+      done(null, parseJsonBody(body as Buffer, dialectOf(request)));
     } catch (error) {
       done(error as Error, undefined);
     }
@@ -89,17 +89,17 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyServe
   app.addHook('preValidation', async (request) => {
     const config = request.routeOptions.config;
     if (config.auth !== 'huawei') return;
-    const family = familyOf(request);
+    const dialect = dialectOf(request);
     if ((request.method === 'GET' || request.method === 'HEAD') && hasBody(request.raw)) {
       // Huawei SDKs send and sign `{}` on some GETs; the body must be hashed even though it is ignored.
-      request.rawBody = await readRawBody(request.raw, ctx.config.bodyLimitBytes, family);
+      request.rawBody = await readRawBody(request.raw, ctx.config.bodyLimitBytes, dialect);
     }
     request.principal = await authenticate(request, ctx.identity);
     const projectId = (request.params as { project_id?: string } | undefined)?.project_id;
     if (projectId !== undefined) {
       // Checked after authentication (strangers learn nothing) and before authorization (a malformed id is bad input, not a permission problem).
-      if (!PROJECT_ID_PATTERN.test(projectId)) throw invalidParameter(family, 'project_id must be 32 lower-case hexadecimal characters');
-      request.grant = authorizeProject(request.principal, projectId, request.method, family);
+      if (!PROJECT_ID_PATTERN.test(projectId)) throw invalidParameter(dialect, 'project_id must be 32 lower-case hexadecimal characters');
+      request.grant = authorizeProject(request.principal, projectId, request.method, dialect);
     }
   });
 
@@ -109,25 +109,25 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyServe
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const family = familyOf(request);
+    const dialect = dialectOf(request);
     let apiError: ApiError;
     const err = error as Error & { statusCode?: number; code?: string; validation?: unknown; validationContext?: string };
     if (error instanceof ApiError) apiError = error;
     else if (isClientAbort(request, error)) {
       logClientAbort(request, error);
-      apiError = malformedRequest(family, 'the client closed the connection before the request body was complete');
-    } else if (err.validation) apiError = invalidParameter(family, `Invalid parameter: ${err.message}`);
-    else if (error instanceof JobSchemaError) apiError = invalidParameter(family, error.message);
-    else if (error instanceof QuotaExceededError) apiError = new ApiError(400, QUOTA_CODES[family], error.message);
-    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') apiError = malformedRequest(family, `request body larger than ${ctx.config.bodyLimitBytes} bytes`, 413);
-    else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') apiError = malformedRequest(family, 'unsupported Content-Type; send application/json', 415);
+      apiError = malformedRequest(dialect, 'the client closed the connection before the request body was complete');
+    } else if (err.validation) apiError = invalidParameter(dialect, `Invalid parameter: ${err.message}`);
+    else if (error instanceof JobSchemaError) apiError = invalidParameter(dialect, error.message);
+    else if (error instanceof QuotaExceededError) apiError = new ApiError(400, QUOTA_CODES[dialect], error.message);
+    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') apiError = malformedRequest(dialect, `request body larger than ${ctx.config.bodyLimitBytes} bytes`, 413);
+    else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') apiError = malformedRequest(dialect, 'unsupported Content-Type; send application/json', 415);
     else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      apiError = malformedRequest(family, err.message, err.statusCode);
+      apiError = malformedRequest(dialect, err.message, err.statusCode);
     } else {
       request.log.error({ err: error }, 'unhandled error');
-      apiError = new ApiError(500, INTERNAL_CODES[family], 'Internal error; see the server log for this request id.');
+      apiError = new ApiError(500, INTERNAL_CODES[dialect], 'Internal error; see the server log for this request id.');
     }
-    void reply.status(apiError.statusCode).headers(apiError.headers).send(errorBody(apiError, family, request.id));
+    void reply.status(apiError.statusCode).headers(apiError.headers).send(errorBody(apiError, dialect, request.id));
   });
 
   await registerOpenApi(app, ctx.config);

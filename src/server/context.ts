@@ -7,7 +7,7 @@ import type { ArtifactStore } from '../store/artifact-store.js';
 import type { OpsStore } from '../store/ops-store.js';
 import type { Store } from '../store/database.js';
 import type { TaskStore } from '../store/task-store.js';
-import type { ApiFamily } from './errors.js';
+import type { ApiDialect } from './errors.js';
 import type { Metrics } from './metrics.js';
 import type { WorkNotifier } from './work-notifier.js';
 
@@ -31,7 +31,7 @@ export type RouteAuth = 'huawei' | 'agent' | 'none';
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: RouteAuth;
-    family?: ApiFamily;
+    dialect?: ApiDialect;
   }
   interface FastifyRequest {
     rawBody?: Buffer;

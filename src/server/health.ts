@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { safeEqual } from '../identity/secrets.js';
 import type { AppContext } from './context.js';
@@ -56,9 +57,9 @@ function bearerOf(request: FastifyRequest): string {
   return match?.[1] ?? '';
 }
 
-export const healthRoutes: FastifyPluginAsync = async (app) => {
+export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ctx = app.ctx;
-  const open = { auth: 'none' as const, family: 'gateway' as const };
+  const open = { auth: 'none' as const, dialect: 'gateway' as const };
   // Concurrent /readyz requests share one run of each check, and a check that hangs (a database that never
   // answers) is not started again until it settles: probes cannot pile up, however often they are asked.
   const running = new Map<string, Promise<void>>();

@@ -77,7 +77,7 @@ type RouteSchema = Record<string, unknown> & { operationId?: string; security?: 
 function documentRoute({ schema, url, route }: { schema: unknown; url: string; route: RouteOptions }) {
   const original = (schema ?? {}) as RouteSchema;
   const auth = route.config?.auth;
-  const errors = route.config?.family === 'gateway' ? {} : auth === 'huawei' ? { ...ERRORS_FOR_ALL, ...ERRORS_FOR_AUTHENTICATED } : ERRORS_FOR_ALL;
+  const errors = route.config?.dialect === 'gateway' ? {} : auth === 'huawei' ? { ...ERRORS_FOR_ALL, ...ERRORS_FOR_AUTHENTICATED } : ERRORS_FOR_ALL;
   const documentOnly = DOCUMENT_ONLY_RESPONSES[original.operationId ?? ''] ?? {};
   const response: Record<string, unknown> = { ...errors, ...original.response, ...documentOnly };
   if (!Object.keys(response).some((status) => status.startsWith('2'))) {
@@ -130,7 +130,7 @@ export async function registerOpenApi(app: FastifyInstance, config: GuardpostCon
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     transform: documentRoute,
   });
-  app.get('/openapi.json', { config: { auth: 'none', family: 'gateway' }, schema: { hide: true, operationId: 'GetOpenApiDocument' } }, async (request) => withServers(app.swagger(), config, request));
+  app.get('/openapi.json', { config: { auth: 'none', dialect: 'gateway' }, schema: { hide: true, operationId: 'GetOpenApiDocument' } }, async (request) => withServers(app.swagger(), config, request));
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     uiConfig: { deepLinking: true },

@@ -4,6 +4,7 @@ import { ensureWithinQuota, quotaDefinition } from '../core/quotas.js';
 import { newHexId, newUuid } from '../identity/secrets.js';
 import type { Dialect } from './database.js';
 import { JobSchemaError, type AnyJobKind } from '../core/job-kind.js';
+import { ACTIVE_JOB_STATES } from '../core/job-states.js';
 import type { Registry } from '../core/registry.js';
 import type { Database, Job, JobState, Task } from './schema.js';
 
@@ -84,7 +85,7 @@ export class TaskStore {
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('project_id', '=', projectId)
       .where((eb) => eb.exists(eb.selectFrom('jobs').select('jobs.id')
-        .whereRef('jobs.task_id', '=', 'tasks.id').where('jobs.state', 'in', ['queued', 'running'])));
+        .whereRef('jobs.task_id', '=', 'tasks.id').where('jobs.state', 'in', [...ACTIVE_JOB_STATES])));
     if (family) q = q.where('family', '=', family);
     const row = await q.executeTakeFirstOrThrow();
     return Number(row.n);

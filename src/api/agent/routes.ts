@@ -1,6 +1,7 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { HostFactsSchema } from '../../core/host-facts.js';
 import { BlobKeyError, BlobTooLargeError } from '../../blobs/blob-store.js';
 import { EnrollmentError } from '../../store/agent-store.js';
@@ -13,7 +14,7 @@ import type { Job } from '../../store/schema.js';
 export const AGENT_AUTH_SCHEME = 'GuardpostAgent';
 export const MAX_ARTIFACT_BYTES = 4 * 1024 * 1024 * 1024;
 
-const agentRoute = { auth: 'agent' as const, family: 'agent' as const };
+const agentRoute = { auth: 'agent' as const, dialect: 'agent' as const };
 const JobParams = Type.Object({ job_id: Type.String({ pattern: '^[0-9a-f]{32}$' }) });
 const ArtifactParams = Type.Object({
   job_id: Type.String({ pattern: '^[0-9a-f]{32}$' }),
@@ -46,7 +47,7 @@ function jobView(job: Job) {
   return { id: job.id, task_id: job.task_id, kind: job.kind, payload: JSON.parse(job.payload) as unknown, attempt: job.attempts };
 }
 
-export const agentRoutes: FastifyPluginAsync = async (app) => {
+export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { agents, tasks, notifier, config, artifacts } = app.ctx;
   const leaseMs = config.jobLeaseSeconds * 1000;
   const factsDigests = new Map<string, string>();
@@ -66,10 +67,10 @@ export const agentRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.post('/agent/v1/enroll', {
-    config: { auth: 'none', family: 'agent' },
+    config: { auth: 'none', dialect: 'agent' },
     schema: { hide: true, operationId: 'AgentEnroll', tags: ['agent'], body: EnrollBody },
   }, async (request) => {
-    const body = request.body as Static<typeof EnrollBody>;
+    const body = request.body;
     try {
       const { agent, secret } = await agents.enroll(body.enrollment_token, body.facts);
       factsDigests.set(agent.id, agent.facts_digest);
@@ -82,7 +83,7 @@ export const agentRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/agent/v1/checkin', { config: agentRoute, schema: { hide: true, operationId: 'AgentCheckin', tags: ['agent'], body: CheckinBody } }, async (request, reply) => {
     const agentId = request.agentId as string;
-    const body = (request.body ?? {}) as Static<typeof CheckinBody>;
+    const body = (request.body ?? {});
     agents.noteSeen(agentId);
     if (body.facts) factsDigests.set(agentId, await agents.updateFacts(agentId, body.facts, factsDigests.get(agentId)));
     let work = await workFor(agentId);
@@ -105,7 +106,7 @@ export const agentRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.post('/agent/v1/jobs/:job_id/claim', { config: agentRoute, schema: { hide: true, operationId: 'AgentClaimJob', tags: ['agent'], params: JobParams } }, async (request) => {
-    const { job_id: jobId } = request.params as Static<typeof JobParams>;
+    const { job_id: jobId } = request.params;
     const job = await tasks.claim(jobId, request.agentId as string, leaseMs);
     if (!job) throw notLeased(jobId);
     const problem = tasks.payloadProblem(job);
@@ -118,8 +119,8 @@ export const agentRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.post('/agent/v1/jobs/:job_id/progress', { config: agentRoute, schema: { hide: true, operationId: 'AgentReportJobProgress', tags: ['agent'], params: JobParams, body: ProgressBody } }, async (request) => {
-    const { job_id: jobId } = request.params as Static<typeof JobParams>;
-    const body = request.body as Static<typeof ProgressBody>;
+    const { job_id: jobId } = request.params;
+    const body = request.body;
     try {
       const state = await tasks.progress(jobId, request.agentId as string, body.progress, body.detail, leaseMs);
       return { cancel_requested: state.cancelRequested, lease_expires_at: state.leaseExpiresAt };
@@ -130,8 +131,8 @@ export const agentRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.post('/agent/v1/jobs/:job_id/finish', { config: agentRoute, schema: { hide: true, operationId: 'AgentFinishJob', tags: ['agent'], params: JobParams, body: FinishBody } }, async (request) => {
-    const { job_id: jobId } = request.params as Static<typeof JobParams>;
-    const body = request.body as Static<typeof FinishBody>;
+    const { job_id: jobId } = request.params;
+    const body = request.body;
     if (body.outcome !== 'succeeded' && !body.reason) throw invalidParameter('agent', 'a failed or cancelled job needs a reason');
     try {
       const job = await tasks.finish(jobId, request.agentId as string, body.outcome, body.result, body.reason ?? null, Date.now(), body.kind_version);
@@ -147,7 +148,7 @@ export const agentRoutes: FastifyPluginAsync = async (app) => {
     bodyLimit: MAX_ARTIFACT_BYTES,
     schema: { hide: true, operationId: 'AgentUploadArtifact', tags: ['agent'], params: ArtifactParams },
   }, async (request) => {
-    const { job_id: jobId, name } = request.params as Static<typeof ArtifactParams>;
+    const { job_id: jobId, name } = request.params;
     const job = await tasks.getJob(jobId);
     if (!job || job.state !== 'running' || job.lease_owner !== request.agentId) throw notLeased(jobId);
     const contentType = (request.headers['x-artifact-content-type'] as string | undefined) ?? 'application/octet-stream';

@@ -1,5 +1,5 @@
-import type { FastifyPluginAsync } from 'fastify';
-import { Type, type Static } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { agentStatus } from '../../core/host-facts.js';
 import { HostStore } from '../../store/host-store.js';
 import { EnterpriseProjectId, enterpriseFilter, huaweiRoute, ProjectParams, StringEnum } from '../common.js';
@@ -38,7 +38,7 @@ const HostSchema = Type.Object({
   install_progress: Type.Integer({ minimum: 0, maximum: 100, description: '100: the agent is installed and enrolled' }),
 });
 
-export const hostRoutes: FastifyPluginAsync = async (app) => {
+export const hostRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { store, config } = app.ctx;
   const hosts = new HostStore(store.db);
   const offlineMs = config.agentOfflineSeconds * 1000;
@@ -53,8 +53,8 @@ export const hostRoutes: FastifyPluginAsync = async (app) => {
       response: { 200: Type.Object({ total_num: Type.Integer(), data_list: Type.Array(HostSchema) }) },
     },
   }, async (request) => {
-    const { project_id: projectId } = request.params as Static<typeof ProjectParams>;
-    const query = request.query as Static<typeof ListHostStatusQuery>;
+    const { project_id: projectId } = request.params;
+    const query = request.query;
     const eps = enterpriseFilter(request, query.enterprise_project_id, 'hss');
     const now = Date.now();
     const onlineSince = now - offlineMs;

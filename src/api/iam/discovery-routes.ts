@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 
 /**
@@ -12,9 +13,9 @@ const collectionLinks = (request: FastifyRequest, path: string) => ({ self: `${b
 
 const NoQuery = Type.Object({}, { additionalProperties: true });
 
-export const iamDiscoveryRoutes: FastifyPluginAsync = async (app) => {
+export const iamDiscoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { identity, config } = app.ctx;
-  const iam = { auth: 'huawei' as const, family: 'iam' as const };
+  const iam = { auth: 'huawei' as const, dialect: 'iam' as const };
 
   app.get('/v3/auth/domains', {
     config: iam,

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { Type, type Static } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { ApiError, malformedRequest, throttled } from '../../server/errors.js';
 import { HashQueueFullError } from '../../identity/password-hasher.js';
 import type { IssuedToken } from '../../identity/identity-service.js';
@@ -48,7 +49,7 @@ function baseUrl(request: FastifyRequest): string {
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
-export const iamRoutes: FastifyPluginAsync = async (app) => {
+export const iamRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { identity, store, loginLimiter } = app.ctx;
 
   /** A refused login is answered only after the throttle delay: waiting clients cannot spin on cheap 429s. */
@@ -94,7 +95,7 @@ export const iamRoutes: FastifyPluginAsync = async (app) => {
   }
 
   app.post('/v3/auth/tokens', {
-    config: { auth: 'none', family: 'iam' },
+    config: { auth: 'none', dialect: 'iam' },
     schema: {
       operationId: 'KeystoneCreateUserTokenByPassword', tags: ['iam'],
       summary: 'Obtain a token (Keystone-compatible, password method)',
@@ -102,7 +103,7 @@ export const iamRoutes: FastifyPluginAsync = async (app) => {
       body: TokenRequest,
     },
   }, async (request, reply) => {
-    const { identity: id, scope } = (request.body as Static<typeof TokenRequest>).auth;
+    const { identity: id, scope } = (request.body).auth;
     if (id.methods.length !== 1 || id.methods[0] !== 'password' || !id.password) {
       throw malformedRequest('iam', 'only the "password" authentication method is supported');
     }
@@ -143,7 +144,7 @@ export const iamRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.get('/v3/auth/tokens', {
-    config: { auth: 'huawei', family: 'iam' },
+    config: { auth: 'huawei', dialect: 'iam' },
     schema: { operationId: 'KeystoneValidateToken', tags: ['iam'], summary: 'Validate a token (X-Subject-Token)', querystring: Type.Object({ nocatalog: Type.Optional(Type.String({ maxLength: 16 })) }) },
   }, async (request, reply) => {
     const subject = request.headers['x-subject-token'];
@@ -155,7 +156,7 @@ export const iamRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.get('/v3/projects', {
-    config: { auth: 'huawei', family: 'iam' },
+    config: { auth: 'huawei', dialect: 'iam' },
     schema: {
       operationId: 'KeystoneListProjects', tags: ['iam'],
       summary: 'List the projects the caller can use (the SDKs call it to discover a project id)',

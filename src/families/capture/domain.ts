@@ -79,7 +79,7 @@ export const ACCESS_CODE_PATTERN = /^[0-9]{6}$/;
 
 /** Upper bound on `duration` (minutes): long enough for real troubleshooting, short enough to bound disk use. */
 export const MAX_CAPTURE_MINUTES = 60;
-export const MAX_CAPTURE_PACKETS = 1_000_000;
+export { MAX_CAPTURE_PACKETS } from '../../engines/capture/command.js';
 /** Wrong access codes before a download link locks for good. */
 export const MAX_WRONG_CODES = 5;
 export const MAX_ALLOWED_DOWNLOAD_IPS = 3;

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { CapabilityOf } from '../../core/job-kind.js';
+import { ACTIVE_JOB_STATES, isTerminal, TERMINAL_JOB_STATES } from '../../core/job-states.js';
 import { parseCapabilities } from '../../core/host-facts.js';
 import { captureJobKind } from './job-kind.js';
 import type { ArtifactStore } from '../../store/artifact-store.js';
@@ -7,7 +8,7 @@ import type { CaptureDatabase, CaptureTables, CaptureTasksTable } from './tables
 import { CAPTURE_PCAP_ARTIFACT, type CaptureJobResult, type CaptureJobView } from './domain.js';
 import { countCapturePackets } from '../../engines/capture/packet-count.js';
 import { toJobView } from '../../store/task-store.js';
-import type { Agent, Database, Job, JobState, Task } from '../../store/schema.js';
+import type { Agent, Database, Job, Task } from '../../store/schema.js';
 import type { Dialect } from '../../store/database.js';
 
 export interface CaptureRecord {
@@ -28,7 +29,6 @@ function parseResult(job: Job): Partial<CaptureJobResult> | null {
   }
 }
 
-const FINISHED_STATES: JobState[] = ['succeeded', 'failed', 'cancelled'];
 /** Partial pcaps ListCaptureTask counts while answering (at most this many, this small); the sweep does the rest. */
 const INLINE_COUNTS = 3;
 const INLINE_COUNT_BYTES = 64 * 1024 * 1024;
@@ -83,7 +83,7 @@ export class CaptureStore {
     const trx = core.withTables<CaptureTables>();
     const row = await trx.selectFrom('capture_tasks').innerJoin('jobs', 'jobs.task_id', 'capture_tasks.task_id')
       .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('capture_tasks.fw_instance_id', '=', fwInstanceId).where('jobs.state', 'in', ['queued', 'running'])
+      .where('capture_tasks.fw_instance_id', '=', fwInstanceId).where('jobs.state', 'in', [...ACTIVE_JOB_STATES])
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
@@ -133,7 +133,7 @@ export class CaptureStore {
       let result = parseResult(job);
       const pcap = stored.find((a) => a.name === CAPTURE_PCAP_ARTIFACT);
       // A lost agent's partial pcap is counted on first sight (small files here, any size in the sweep).
-      if (result === null && pcap && FINISHED_STATES.includes(job.state) && counted < INLINE_COUNTS && Number(pcap.size) <= INLINE_COUNT_BYTES) {
+      if (result === null && pcap && isTerminal(job.state) && counted < INLINE_COUNTS && Number(pcap.size) <= INLINE_COUNT_BYTES) {
         counted += 1;
         result = await this.countStoredPackets({ jobId: job.id, blobKey: pcap.blob_key, size: Number(pcap.size) });
       }
@@ -165,7 +165,7 @@ export class CaptureStore {
     const pending = await this.db.selectFrom('jobs').innerJoin('capture_tasks', 'capture_tasks.task_id', 'jobs.task_id')
       .innerJoin('artifacts', 'artifacts.job_id', 'jobs.id')
       .select(['jobs.id as jobId', 'artifacts.blob_key as blobKey', 'artifacts.size as size'])
-      .where('jobs.result', 'is', null).where('jobs.state', 'in', FINISHED_STATES).where('artifacts.name', '=', CAPTURE_PCAP_ARTIFACT)
+      .where('jobs.result', 'is', null).where('jobs.state', 'in', [...TERMINAL_JOB_STATES]).where('artifacts.name', '=', CAPTURE_PCAP_ARTIFACT)
       .where('capture_tasks.files_purged_at', 'is', null).limit(20).execute();
     for (const p of pending) await this.countStoredPackets({ jobId: p.jobId, blobKey: p.blobKey, size: Number(p.size) });
   }
@@ -200,7 +200,7 @@ export class CaptureStore {
   async sweep(now = Date.now()): Promise<void> {
     const expired = await this.db.selectFrom('capture_tasks').innerJoin('jobs', 'jobs.task_id', 'capture_tasks.task_id')
       .select('capture_tasks.task_id').where('capture_tasks.retention_until', '<=', now).where('capture_tasks.files_purged_at', 'is', null)
-      .where('jobs.state', 'not in', ['queued', 'running']).limit(500).execute();
+      .where('jobs.state', 'not in', [...ACTIVE_JOB_STATES]).limit(500).execute();
     await this.purgeFiles(expired.map((r) => r.task_id), now);
 
     const late = await this.db.selectFrom('artifacts').innerJoin('capture_tasks', 'capture_tasks.task_id', 'artifacts.task_id')
@@ -210,7 +210,7 @@ export class CaptureStore {
     const removable = await this.db.selectFrom('capture_tasks').innerJoin('tasks', 'tasks.id', 'capture_tasks.task_id')
       .select('capture_tasks.task_id').where('capture_tasks.deleted_at', 'is not', null).where('tasks.created_at', '<=', now - 86_400_000)
       .where((eb) => eb.not(eb.exists(eb.selectFrom('jobs').select('jobs.id').whereRef('jobs.task_id', '=', 'capture_tasks.task_id')
-        .where('jobs.state', 'in', ['queued', 'running']))))
+        .where('jobs.state', 'in', [...ACTIVE_JOB_STATES]))))
       .limit(500).execute();
     if (removable.length > 0) await this.db.deleteFrom('tasks').where('id', 'in', removable.map((r) => r.task_id)).execute();
     await this.db.deleteFrom('capture_links').where('expires_at', '<', now - EXPIRED_LINK_GRACE_MS).execute();

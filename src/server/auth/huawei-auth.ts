@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { authFailed, forbidden, notAuthorized, tokenExpired, type ApiFamily } from '../errors.js';
+import { authFailed, forbidden, notAuthorized, tokenExpired, type ApiDialect } from '../errors.js';
 import type { IdentityService, Principal, RoleGrant } from '../../identity/identity-service.js';
 import { hasBody } from '../raw-body.js';
 import { EMPTY_BODY_SHA256, verifySignature } from './aksk-signature.js';
@@ -40,7 +40,7 @@ export async function authenticate(request: FastifyRequest, identity: IdentitySe
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
 /** The caller's grant on `projectId`, checking token scope and the read-only role. */
-export function authorizeProject(principal: Principal, projectId: string, method: string, family: ApiFamily): RoleGrant {
+export function authorizeProject(principal: Principal, projectId: string, method: string, dialect: ApiDialect): RoleGrant {
   if (principal.method === 'token' && principal.tokenProjectId !== projectId) {
     throw notAuthorized(principal.tokenProjectId === null
       ? 'a domain-scoped token cannot call project APIs; request a project-scoped token'
@@ -49,7 +49,7 @@ export function authorizeProject(principal: Principal, projectId: string, method
   const grant = principal.grants.get(projectId);
   if (!grant) throw notAuthorized('the user has no role in this project');
   if (grant.role === 'readonly' && !READ_METHODS.has(method)) {
-    throw forbidden(family === 'hss' ? 'hss' : 'gateway', 'the readonly role may only read');
+    throw forbidden(dialect === 'hss' ? 'hss' : 'gateway', 'the readonly role may only read');
   }
   return grant;
 }
@@ -61,12 +61,12 @@ export const DEFAULT_EP = '0';
  * The enterprise projects a request may see: `0` (default), one id, or `all_granted_eps`.
  * Returns null for "every enterprise project" so callers can skip the filter.
  */
-export function enterpriseScope(grant: RoleGrant, requested: string | undefined, family: ApiFamily): string[] | null {
+export function enterpriseScope(grant: RoleGrant, requested: string | undefined, dialect: ApiDialect): string[] | null {
   // CFW's own examples send `default` for the default enterprise project.
   const value = requested === undefined || requested === '' || requested === 'default' ? DEFAULT_EP : requested;
   if (value === ALL_GRANTED_EPS) return grant.enterpriseProjectIds;
   if (grant.enterpriseProjectIds !== null && !grant.enterpriseProjectIds.includes(value)) {
-    throw forbidden(family === 'hss' ? 'hss' : 'gateway', `no permission on enterprise project ${value}`);
+    throw forbidden(dialect === 'hss' ? 'hss' : 'gateway', `no permission on enterprise project ${value}`);
   }
   return [value];
 }

@@ -1,6 +1,7 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { CaptureServices } from '../services.js';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { CAPTURE_PCAP_ARTIFACT, MAX_LIVE_LINKS_PER_TASK, MAX_WRONG_CODES } from '../domain.js';
 import { safeEqual, sha256Hex } from '../../../identity/secrets.js';
 
@@ -19,10 +20,10 @@ function refuse(reply: FastifyReply, status: number, code: string, message: stri
   return reply.status(status).send({ error_code: code, error_msg: message });
 }
 
-export const captureDownloadRoutes = ({ captures, artifacts }: CaptureServices): FastifyPluginAsync => async (app) => {
+export const captureDownloadRoutes = ({ captures, artifacts }: CaptureServices): FastifyPluginAsyncTypebox => async (app) => {
 
   app.get('/capture-downloads/:link_id', {
-    config: { auth: 'none', family: 'cfw' },
+    config: { auth: 'none', dialect: 'cfw' },
     schema: {
       operationId: 'DownloadCaptureResult', tags: ['cfw'],
       summary: 'Download a capture result (pcap) with its access code',
@@ -30,8 +31,8 @@ export const captureDownloadRoutes = ({ captures, artifacts }: CaptureServices):
       headers: Type.Object({ 'x-access-code': Type.Optional(Type.String({ maxLength: 128 })) }),
     },
   }, async (request, reply) => {
-    const { link_id: linkId } = request.params as Static<typeof LinkParams>;
-    const code = (request.query as Static<typeof LinkQuery>).code ?? (request.headers['x-access-code'] as string | undefined);
+    const { link_id: linkId } = request.params;
+    const code = (request.query).code ?? (request.headers['x-access-code'] as string | undefined);
     const link = await captures.getLink(linkId);
     if (!link) return refuse(reply, 404, 'CFW.00200005', `This download link does not exist: it was replaced by newer links (at most ${MAX_LIVE_LINKS_PER_TASK} per task), expired long ago, or its task was deleted.`);
     const now = Date.now();

@@ -1,6 +1,10 @@
 import crypto from 'node:crypto';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import type { CaptureServices } from '../services.js';
+import type { PayloadOf } from '../../../core/job-kind.js';
+import { captureJobKind } from '../job-kind.js';
+import { isActive, isTerminal } from '../../../core/job-states.js';
 import type { Static } from 'typebox';
 import {
   captureStopReason, deriveCaptureStatus, formatCaptureSize, formatCfwDate, MAX_ALLOWED_DOWNLOAD_IPS, MAX_LIVE_LINKS_PER_TASK, remainingDays,
@@ -23,7 +27,6 @@ import {
 /** CFW v1 packet capture: the five operations of api-surface §2, answered by capture jobs on sensor agents. */
 
 export const CAPTURE_FAMILY = 'cfw-capture';
-export const CAPTURE_JOB_KIND = 'capture';
 
 export const captureCodes = {
   nameConflict: (name: string) => new ApiError(400, 'CFW.00200007', `a capture task named "${name}" already exists on this firewall`),
@@ -31,14 +34,6 @@ export const captureCodes = {
   state: (message: string) => new ApiError(400, 'CFW.0020016', message),
 };
 
-/** The payload a capture job carries to the agent (src/agent/handlers/capture.ts reads it). */
-export interface CaptureJobPayload {
-  interface: string;
-  rule: CaptureRule;
-  max_packets: number;
-  duration_seconds: number;
-  task_name: string;
-}
 
 function ruleOf(body: Static<typeof CreateCaptureBody>): CaptureRule {
   return {
@@ -54,7 +49,7 @@ function toRecord(r: CaptureRecord, now: number) {
   const params = JSON.parse(r.task.params) as { duration: number; max_packets: number; rule: CaptureRule };
   const result = r.jobView.result as Partial<CaptureJobResult> | null;
   const retentionExpired = r.capture.files_purged_at !== null || r.capture.retention_until <= now;
-  const finished = !['queued', 'running'].includes(r.job.state);
+  const finished = isTerminal(r.job.state);
   const modified = Math.max(r.task.updated_at, r.job.updated_at);
   return {
     task_id: r.task.id, name: r.capture.name, status: deriveCaptureStatus(r.jobView, { retentionExpired }),
@@ -76,14 +71,13 @@ export function publicBaseUrl(request: FastifyRequest, configured: string | unde
   return configured ?? `${request.protocol}://${request.host}`;
 }
 
-export const captureRoutes = (services: CaptureServices): FastifyPluginAsync => async (app) => {
+export const captureRoutes = (services: CaptureServices): FastifyPluginAsyncTypebox => async (app) => {
   const { captures, tasks, notifier, config, capture: settings } = services;
   const offlineMs = config.agentOfflineSeconds * 1000;
 
   /** The firewall named by the query's fw_instance_id (every capture operation carries it), within the caller's scope. */
-  async function firewallOf(request: FastifyRequest): Promise<Agent> {
-    const { project_id: projectId } = request.params as Static<typeof ProjectParams>;
-    const { fw_instance_id: fwInstanceId, enterprise_project_id: enterpriseProjectId } = request.query as Static<typeof FwQuery>;
+  async function firewallOf(request: FastifyRequest, projectId: string, query: Static<typeof FwQuery>): Promise<Agent> {
+    const { fw_instance_id: fwInstanceId, enterprise_project_id: enterpriseProjectId } = query;
     const firewall = await captures.firewall(projectId, fwInstanceId, enterpriseFilter(request, enterpriseProjectId, 'cfw'));
     if (!firewall) throw resourceNotFound('cfw', `firewall ${fwInstanceId} does not exist in this project (see ListFirewallDetail)`);
     return firewall;
@@ -105,11 +99,11 @@ export const captureRoutes = (services: CaptureServices): FastifyPluginAsync => 
       params: ProjectParams, querystring: FwQuery, body: CreateCaptureBody, response: { 200: CaptureTaskIdResponse },
     },
   }, async (request) => {
-    const body = request.body as Static<typeof CreateCaptureBody>;
+    const body = request.body;
     const rule = ruleOf(body);
     const problems = validateCaptureRule(rule);
     if (problems.length > 0) throw invalidParameter('cfw', `Invalid capture rule: ${problems.join('; ')}`);
-    const firewall = await firewallOf(request);
+    const firewall = await firewallOf(request, request.params.project_id, request.query);
     const now = Date.now();
     if (agentStatus(firewall.last_seen_at, offlineMs, now) !== 'online') {
       throw captureCodes.state(`firewall ${firewall.host_id} (${firewall.host_name}) is offline; its agent must be running to capture`);
@@ -119,14 +113,14 @@ export const captureRoutes = (services: CaptureServices): FastifyPluginAsync => 
       tasks.quotaLimit(firewall.project_id, 'capture.tasks_per_firewall_per_day'),
       tasks.quotaLimit(firewall.project_id, 'capture.running_per_firewall'),
     ]);
-    const payload: CaptureJobPayload = {
+    const payload: PayloadOf<typeof captureJobKind> = {
       interface: captureInterface, rule, max_packets: body.max_packets, duration_seconds: body.duration * 60, task_name: body.name,
     };
     const { task } = await tasks.createTask({
-      projectId: firewall.project_id, enterpriseProjectId: firewall.enterprise_project_id, family: CAPTURE_FAMILY, kind: CAPTURE_JOB_KIND,
+      projectId: firewall.project_id, enterpriseProjectId: firewall.enterprise_project_id, family: CAPTURE_FAMILY, kind: captureJobKind.name,
       name: body.name, createdBy: request.principal?.userId ?? 'unknown',
       params: { fw_instance_id: firewall.host_id, duration: body.duration, max_packets: body.max_packets, rule, interface: captureInterface },
-      jobs: [{ agentId: firewall.id, kind: CAPTURE_JOB_KIND, payload }],
+      jobs: [{ agentId: firewall.id, kind: captureJobKind.name, payload }],
     }, now, {
       before: async (trx) => {
         await captures.lockFirewall(trx, firewall.id);
@@ -157,8 +151,8 @@ export const captureRoutes = (services: CaptureServices): FastifyPluginAsync => 
     config: huaweiRoute('cfw'),
     schema: { operationId: 'ListCaptureTask', tags: ['cfw'], summary: 'CFW ListCaptureTask', params: ProjectParams, querystring: ListCaptureQuery, response: { 200: ListCaptureResponse } },
   }, async (request) => {
-    const query = request.query as Static<typeof ListCaptureQuery>;
-    const firewall = await firewallOf(request);
+    const query = request.query;
+    const firewall = await firewallOf(request, request.params.project_id, request.query);
     const { total, records } = await captures.list(firewall.project_id, firewall.host_id, query.limit, query.offset);
     const now = Date.now();
     return { data: { limit: query.limit, offset: query.offset, total, records: records.map((r) => toRecord(r, now)) } };
@@ -168,10 +162,10 @@ export const captureRoutes = (services: CaptureServices): FastifyPluginAsync => 
     config: huaweiRoute('cfw'),
     schema: { operationId: 'CancelCaptureTask', tags: ['cfw'], summary: 'CFW CancelCaptureTask: stop a running capture', params: ProjectParams, querystring: FwQuery, body: CancelCaptureBody, response: { 200: CaptureTaskIdResponse } },
   }, async (request) => {
-    const { task_id: taskId } = request.body as Static<typeof CancelCaptureBody>;
-    const firewall = await firewallOf(request);
+    const { task_id: taskId } = request.body;
+    const firewall = await firewallOf(request, request.params.project_id, request.query);
     const record = await captureOf(firewall, taskId);
-    if (!['queued', 'running'].includes(record.job.state)) throw captureCodes.state(`capture task ${taskId} is not running`);
+    if (isTerminal(record.job.state)) throw captureCodes.state(`capture task ${taskId} is not running`);
     await tasks.cancelTask(taskId, 'stopped by user');
     notifier.notify(firewall.id);
     return idResponse(firewall, taskId);
@@ -181,12 +175,12 @@ export const captureRoutes = (services: CaptureServices): FastifyPluginAsync => 
     config: huaweiRoute('cfw'),
     schema: { operationId: 'DeleteCaptureTask', tags: ['cfw'], summary: 'CFW DeleteCaptureTask: delete tasks and their pcaps (running ones are stopped first)', params: ProjectParams, querystring: FwQuery, body: DeleteCaptureBody, response: { 200: CaptureTaskIdResponse } },
   }, async (request) => {
-    const { task_ids: taskIds } = request.body as Static<typeof DeleteCaptureBody>;
-    const firewall = await firewallOf(request);
+    const { task_ids: taskIds } = request.body;
+    const firewall = await firewallOf(request, request.params.project_id, request.query);
     const unique = [...new Set(taskIds)];
     const records = await Promise.all(unique.map((id) => captureOf(firewall, id))); // all or nothing
     for (const record of records) {
-      if (['queued', 'running'].includes(record.job.state)) await tasks.cancelTask(record.task.id, 'stopped because the task was deleted');
+      if (isActive(record.job.state)) await tasks.cancelTask(record.task.id, 'stopped because the task was deleted');
     }
     await captures.markDeleted(unique);
     notifier.notify(firewall.id);
@@ -197,8 +191,8 @@ export const captureRoutes = (services: CaptureServices): FastifyPluginAsync => 
     config: huaweiRoute('cfw'),
     schema: { operationId: 'ListCaptureResult', tags: ['cfw'], summary: 'CFW ListCaptureResult: an expiring, access-coded download link for the pcap', params: ProjectParams, querystring: CaptureResultQuery, response: { 200: CaptureResultResponse } },
   }, async (request) => {
-    const query = request.query as Static<typeof CaptureResultQuery>;
-    const firewall = await firewallOf(request);
+    const query = request.query;
+    const firewall = await firewallOf(request, request.params.project_id, request.query);
     const record = await captureOf(firewall, query.task_id);
     let ips = [...new Set(query.ip ?? [])];
     if (query.type === 1) {
@@ -209,7 +203,7 @@ export const captureRoutes = (services: CaptureServices): FastifyPluginAsync => 
       // Stored in the form the download compares client addresses in (FD00::1, fd00:0::1 and ::ffff:10.0.0.1 must match).
       ips = [...new Set(ips.map((ip) => canonicalClientRange(ip) as string))];
     }
-    if (['queued', 'running'].includes(record.job.state)) throw captureCodes.state(`capture task ${query.task_id} has not finished yet`);
+    if (isActive(record.job.state)) throw captureCodes.state(`capture task ${query.task_id} has not finished yet`);
     const now = Date.now();
     if (record.capture.files_purged_at !== null || record.capture.retention_until <= now) {
       throw resourceNotFound('cfw', `the capture files of task ${query.task_id} have expired (retention ${settings.retentionDays} days)`);

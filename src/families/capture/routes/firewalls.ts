@@ -1,6 +1,6 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { CaptureServices } from '../services.js';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { agentStatus } from '../../../core/host-facts.js';
 import { captureInterfacesOf } from '../store.js';
 import { EnterpriseProjectId, enterpriseFilter, huaweiRoute, ProjectParams } from '../../../api/common.js';
@@ -39,7 +39,7 @@ const FirewallRecord = Type.Object({
   capture_interfaces: Type.Array(Type.String(), { description: 'Guardpost extra: the first one is used for captures' }),
 });
 
-export const firewallRoutes = ({ captures, config }: CaptureServices): FastifyPluginAsync => async (app) => {
+export const firewallRoutes = ({ captures, config }: CaptureServices): FastifyPluginAsyncTypebox => async (app) => {
 
   app.get('/v1/:project_id/firewall/exist', {
     config: huaweiRoute('cfw'),
@@ -50,8 +50,8 @@ export const firewallRoutes = ({ captures, config }: CaptureServices): FastifyPl
       response: { 200: Type.Object({ data: Type.Object({ limit: Type.Integer(), offset: Type.Integer(), total: Type.Integer(), records: Type.Array(FirewallRecord) }) }) },
     },
   }, async (request) => {
-    const { project_id: projectId } = request.params as Static<typeof ProjectParams>;
-    const query = request.query as Static<typeof Query>;
+    const { project_id: projectId } = request.params;
+    const query = request.query;
     let all = await captures.firewalls(projectId, enterpriseFilter(request, query.enterprise_project_id, 'cfw'));
     if (query.fw_instance_id) all = all.filter((a) => a.host_id === query.fw_instance_id);
     const name = query.name?.toLowerCase();
