@@ -1,29 +1,43 @@
 import type { AnyJobKind } from '../core/job-kind.js';
-import { defineQuota } from '../core/quotas.js';
-import { createRegistry } from '../core/registry.js';
+import { defineQuota, type QuotaDefinition } from '../core/quotas.js';
+import { createRegistry, DuplicateRegistrationError, type Registry } from '../core/registry.js';
 import { CORE_MIGRATIONS, type MigrationSet } from '../store/database.js';
 import { captureFamily } from './capture/index.js';
 import type { ServerFamily } from './types.js';
 
-/** Every family's server side: one line per family. Duplicate families, job kinds, migrations or quotas are refused. */
-export const serverFamilies = createRegistry<ServerFamily>('family', [
+/** Every family's server side: one line per family. */
+const FAMILIES: readonly ServerFamily[] = [
   captureFamily,
-], (f) => f.name);
+];
 
-export const jobKinds = createRegistry<AnyJobKind>('job kind', serverFamilies.all.flatMap((f) => f.jobKinds), (k) => k.name);
-
-function mergeMigrations(): MigrationSet {
-  const all: Record<string, MigrationSet[string]> = { ...CORE_MIGRATIONS };
-  for (const family of serverFamilies.all) {
-    for (const [name, migration] of Object.entries(family.migrations)) {
-      if (name in all) throw new Error(`migration "${name}" of family ${family.name} is registered twice`);
-      all[name] = migration;
-    }
-  }
-  return all;
+export interface AssembledFamilies {
+  families: Registry<ServerFamily>;
+  jobKinds: Registry<AnyJobKind>;
+  /** The core's migrations and every family's. */
+  migrations: MigrationSet;
+  quotas: Registry<QuotaDefinition>;
 }
 
-/** The core's migrations and every family's. */
-export const allMigrations: MigrationSet = mergeMigrations();
+/** Puts a family list together; a duplicate family, job kind, migration, quota or CLI verb is refused. */
+export function assembleFamilies(list: readonly ServerFamily[]): AssembledFamilies {
+  const families = createRegistry('family', list, (f) => f.name);
+  const jobKinds = createRegistry('job kind', list.flatMap((f) => f.jobKinds), (k) => k.name);
+  const quotas = createRegistry('quota', list.flatMap((f) => f.quotas), (q) => q.name);
+  createRegistry('CLI command', list.flatMap((f) => f.cli ?? []), (c) => c.name);
+  const migrations: Record<string, MigrationSet[string]> = { ...CORE_MIGRATIONS };
+  for (const family of list) {
+    for (const [name, migration] of Object.entries(family.migrations)) {
+      if (name in migrations) throw new DuplicateRegistrationError(`migration (family ${family.name})`, name);
+      migrations[name] = migration;
+    }
+  }
+  return { families, jobKinds, migrations, quotas };
+}
 
-for (const family of serverFamilies.all) for (const quota of family.quotas) defineQuota(quota);
+const assembled = assembleFamilies(FAMILIES);
+
+export const serverFamilies = assembled.families;
+export const jobKinds = assembled.jobKinds;
+export const allMigrations: MigrationSet = assembled.migrations;
+
+for (const quota of assembled.quotas.all) defineQuota(quota);
