@@ -27,6 +27,8 @@ export interface GuardpostConfig {
   /** The region id GET /v3/regions lists (besides the project names) for SDK and Terraform discovery. */
   region: string;
   login: LoginLimits;
+  /** Days exported report zips are kept (GUARDPOST_EXPORT_RETENTION_DAYS). */
+  exportRetentionDays: number;
 }
 
 /**
@@ -121,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GuardpostConfi
     metrics: metricsFromEnv(env.GUARDPOST_METRICS),
     region: regionFromEnv(env.GUARDPOST_REGION),
     login: loginLimitsFromEnv(env),
+    exportRetentionDays: intFromEnv(env, 'GUARDPOST_EXPORT_RETENTION_DAYS', 7),
   };
 }
 

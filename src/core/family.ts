@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Migration } from 'kysely';
+import type { ReportType } from '../export/report-types.js';
 import type { AnyJobKind } from './job-kind.js';
 import type { QuotaDefinition } from './quotas.js';
 
@@ -23,6 +24,8 @@ export interface FamilyRuntime<ServerJob> {
   readonly periodics?: readonly Periodic[];
   /** Runners for the family's server-side job kinds. */
   readonly serverJobs?: readonly ServerJob[];
+  /** Reports the family exports through the generic HSS export-task flow (src/export/). */
+  readonly reportTypes?: readonly ReportType[];
 }
 
 export interface ServerFamily<Core, ServerJob, Cli> {

@@ -2,8 +2,12 @@ import type { AnyJobKind } from '../core/job-kind.js';
 import { defineQuota, type QuotaDefinition } from '../core/quotas.js';
 import { createRegistry, DuplicateRegistrationError, type Registry } from '../core/registry.js';
 import { CORE_MIGRATIONS, type MigrationSet } from '../store/database.js';
+import { exportJobKind } from '../export/export-kind.js';
 import { captureFamily } from './capture/index.js';
 import type { ServerFamily } from './types.js';
+
+/** Job kinds of the core itself (the export-task flow's renderer). */
+const CORE_JOB_KINDS: readonly AnyJobKind[] = [exportJobKind];
 
 /** Every family's server side: one line per family. */
 const FAMILIES: readonly ServerFamily[] = [
@@ -21,7 +25,7 @@ export interface AssembledFamilies {
 /** Puts a family list together; a duplicate family, job kind, migration, quota or CLI verb is refused. */
 export function assembleFamilies(list: readonly ServerFamily[]): AssembledFamilies {
   const families = createRegistry('family', list, (f) => f.name);
-  const jobKinds = createRegistry('job kind', list.flatMap((f) => f.jobKinds), (k) => k.name);
+  const jobKinds = createRegistry<AnyJobKind>('job kind', [...CORE_JOB_KINDS, ...list.flatMap((f) => f.jobKinds)], (k) => k.name);
   const quotas = createRegistry('quota', list.flatMap((f) => f.quotas), (q) => q.name);
   createRegistry('CLI command', list.flatMap((f) => f.cli ?? []), (c) => c.name);
   const migrations: Record<string, MigrationSet[string]> = { ...CORE_MIGRATIONS };
@@ -37,6 +41,7 @@ export function assembleFamilies(list: readonly ServerFamily[]): AssembledFamili
 const assembled = assembleFamilies(FAMILIES);
 
 export const serverFamilies = assembled.families;
+export const shippedFamilies = FAMILIES;
 export const jobKinds = assembled.jobKinds;
 export const allMigrations: MigrationSet = assembled.migrations;
 

@@ -4,6 +4,7 @@ import type { IdentityService, Principal, RoleGrant } from '../identity/identity
 import type { LoginLimiter } from '../identity/login-limiter.js';
 import type { AgentStore } from '../store/agent-store.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
+import type { ExportService } from '../export/export-service.js';
 import type { OpsStore } from '../store/ops-store.js';
 import type { Store } from '../store/database.js';
 import type { TaskStore } from '../store/task-store.js';
@@ -21,6 +22,8 @@ export interface AppContext {
   agents: AgentStore;
   notifier: WorkNotifier;
   artifacts: ArtifactStore;
+  /** The generic HSS export-task flow; families create exports of their report types through it. */
+  exports: ExportService;
   ops: OpsStore;
   metrics: Metrics;
   loginLimiter: LoginLimiter;

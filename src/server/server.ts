@@ -8,7 +8,11 @@ import { LoginLimiter } from '../identity/login-limiter.js';
 import { PasswordHasher } from '../identity/password-hasher.js';
 import { LoginFailureStore } from '../store/login-failure-store.js';
 import { AgentStore } from '../store/agent-store.js';
-import { allMigrations, jobKinds, serverFamilies } from '../families/server.js';
+import { exportTaskRoutes } from '../api/hss/export-tasks.js';
+import { ExportService } from '../export/export-service.js';
+import { exportRetention } from '../export/retention.js';
+import { assembleFamilies, jobKinds as shippedKinds, allMigrations, serverFamilies } from '../families/server.js';
+import type { ServerFamily } from '../families/types.js';
 import { ArtifactStore } from '../store/artifact-store.js';
 import { migrateToLatest, openStore } from '../store/database.js';
 import { OpsStore } from '../store/ops-store.js';
@@ -27,12 +31,22 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const shipped = { families: serverFamilies, jobKinds: shippedKinds, migrations: allMigrations };
+
 /** Opens the stores, migrates, bootstraps on first start, starts the workers and listens. */
-export async function startServer(config: GuardpostConfig, options: { logger?: boolean | object; bootstrap?: Partial<{ adminPassword: string; domainName: string; projectName: string }> } = {}): Promise<RunningServer> {
+export interface StartOptions {
+  logger?: boolean | object;
+  bootstrap?: Partial<{ adminPassword: string; domainName: string; projectName: string }>;
+  /** The families to run (default: every shipped family, src/families/server.ts); tests add their own. */
+  families?: readonly ServerFamily[];
+}
+
+export async function startServer(config: GuardpostConfig, options: StartOptions = {}): Promise<RunningServer> {
+  const { families: registry, jobKinds, migrations } = options.families ? assembleFamilies(options.families) : shipped;
   fs.mkdirSync(config.home, { recursive: true, mode: 0o700 });
   const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
   try {
-    await migrateToLatest(store, allMigrations);
+    await migrateToLatest(store, migrations);
     const box = loadMasterKey(config.home, config.masterKey);
     await checkMasterKey(store, box);
     const hasher = new PasswordHasher(config.login.hashConcurrency, config.login.hashQueue);
@@ -42,21 +56,24 @@ export async function startServer(config: GuardpostConfig, options: { logger?: b
     const notifier = new WorkNotifier(tasks);
     const blobs = new FsBlobStore(config.blobDir);
     const artifacts = new ArtifactStore(store.db, blobs);
-    const ops = new OpsStore(store.db, allMigrations);
+    const exports = new ExportService(tasks, artifacts);
+    const ops = new OpsStore(store.db, migrations);
     const metrics = new Metrics({
       agentsOnline: () => ops.agentsOnline(config.agentOfflineSeconds * 1000), jobsByState: () => ops.jobsByState(),
     });
     const loginLimiter = new LoginLimiter(new LoginFailureStore(store.db), config.login);
-    const ctx: AppContext = { config, store, blobs, artifacts, identity, tasks, agents, notifier, ops, metrics, loginLimiter };
-    const families = serverFamilies.all.map((family) => family.start(ctx));
-    const app = await buildApp(ctx, { logger: options.logger ?? false, routes: families.flatMap((f) => f.routes) });
+    const ctx: AppContext = { config, store, blobs, artifacts, exports, identity, tasks, agents, notifier, ops, metrics, loginLimiter };
+    const families = registry.all.map((family) => family.start(ctx));
+    exports.register(families.flatMap((f) => f.reportTypes ?? []));
+    const app = await buildApp(ctx, { logger: options.logger ?? false, routes: [exportTaskRoutes(exports), ...families.flatMap((f) => f.routes)] });
     await app.listen({ host: config.listenHost, port: config.listenPort });
     const port = (app.server.address() as AddressInfo).port;
     const endpoint = endpointOf(config, port);
     const credentials = await bootstrap(store, box, { home: config.home, endpoint, ...options.bootstrap });
     notifier.start();
     const workers = startWorkers(ctx, app.log, {
-      periodics: families.flatMap((f) => f.periodics ?? []), serverJobs: families.flatMap((f) => f.serverJobs ?? []),
+      periodics: [exportRetention(exports, config), ...families.flatMap((f) => f.periodics ?? [])],
+      serverJobs: [exports.runner(), ...families.flatMap((f) => f.serverJobs ?? [])],
     });
     return {
       app, ctx, endpoint, credentials,

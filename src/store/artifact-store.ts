@@ -62,10 +62,10 @@ export class ArtifactStore {
     return this.purge(await this.ofTasks(taskIds));
   }
 
-  /** Removes artifacts created before `cutoff` whose task is of `family` (bounded per call; run it again for more). */
+  /** Removes the artifacts of `family`'s tasks created before `cutoff` (bounded per call; run it again for more). */
   async purgeOlderThan(family: string, cutoff: number, limit = 500): Promise<number> {
     const old = await this.db.selectFrom('artifacts').innerJoin('tasks', 'tasks.id', 'artifacts.task_id')
-      .selectAll('artifacts').where('tasks.family', '=', family).where('artifacts.created_at', '<', cutoff).limit(limit).execute();
+      .selectAll('artifacts').where('tasks.family', '=', family).where('tasks.created_at', '<', cutoff).limit(limit).execute();
     return this.purge(old);
   }
 

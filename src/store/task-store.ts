@@ -5,6 +5,7 @@ import { newHexId, newUuid } from '../identity/secrets.js';
 import type { Dialect } from './database.js';
 import { JobSchemaError, type AnyJobKind } from '../core/job-kind.js';
 import { ACTIVE_JOB_STATES } from '../core/job-states.js';
+import { inScope, type EnterpriseScope } from './scope.js';
 import type { Registry } from '../core/registry.js';
 import type { Database, Job, JobState, Task } from './schema.js';
 
@@ -248,6 +249,24 @@ export class TaskStore {
       await trx.updateTable('jobs').set({ cancel_requested_at: now, updated_at: now })
         .where('task_id', '=', taskId).where('state', '=', 'running').where('cancel_requested_at', 'is', null).execute();
     });
+  }
+
+  /** The newest task of a family (optionally of one kind) in scope. */
+  latestTask(projectId: string, family: string, kind: string | undefined, scope: EnterpriseScope): Promise<Task | undefined> {
+    let q = this.db.selectFrom('tasks').selectAll().where('project_id', '=', projectId).where('family', '=', family)
+      .where(inScope('enterprise_project_id', scope));
+    if (kind !== undefined) q = q.where('kind', '=', kind);
+    return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  }
+
+  /** Deletes a family's tasks created before `cutoff` whose jobs have all ended (bounded per call); returns how many. */
+  async deleteFinishedTasks(family: string, cutoff: number, limit = 500): Promise<number> {
+    const old = await this.db.selectFrom('tasks').select('id').where('family', '=', family).where('created_at', '<', cutoff)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('jobs').select('jobs.id').whereRef('jobs.task_id', '=', 'tasks.id')
+        .where('jobs.state', 'in', [...ACTIVE_JOB_STATES]))))
+      .limit(limit).execute();
+    if (old.length > 0) await this.db.deleteFrom('tasks').where('id', 'in', old.map((t) => t.id)).execute();
+    return old.length;
   }
 
   async deleteTask(taskId: string): Promise<void> {
