@@ -67,7 +67,8 @@ export class LocalAgentSupervisor {
     delete env.GUARDPOST_ENROLL_TOKEN;
     if (!fs.existsSync(path.join(this.stateDir, 'agent.json'))) {
       const projectId = this.server.credentials?.project_id
-        ?? (await this.server.ctx.store.db.selectFrom('projects').select('id').orderBy('created_at').executeTakeFirstOrThrow()).id;
+        ?? (await this.server.ctx.identity.firstProject())?.id;
+      if (!projectId) throw new Error('no project exists to enroll the local agent in');
       const { token } = await this.server.ctx.agents.createEnrollmentToken({
         projectId, description: 'local agent of guardpost start', ttlMs: 10 * 60_000, maxUses: 1,
       });

@@ -162,4 +162,13 @@ export class IdentityService {
     if (name !== undefined) q = q.where('name', '=', name);
     return q.execute();
   }
+
+  getProject(projectId: string) {
+    return this.db.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirst();
+  }
+
+  /** The oldest project (the one the first start created): where `guardpost start` enrolls its local agent. */
+  firstProject() {
+    return this.db.selectFrom('projects').selectAll().orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
+  }
 }

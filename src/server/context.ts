@@ -3,6 +3,7 @@ import type { GuardpostConfig } from '../config.js';
 import type { IdentityService, Principal, RoleGrant } from '../identity/identity-service.js';
 import type { LoginLimiter } from '../identity/login-limiter.js';
 import type { AgentStore } from '../store/agent-store.js';
+import type { HostStore } from '../store/host-store.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import type { ExportService } from '../export/export-service.js';
 import type { OpsStore } from '../store/ops-store.js';
@@ -20,6 +21,7 @@ export interface AppContext {
   identity: IdentityService;
   tasks: TaskStore;
   agents: AgentStore;
+  hosts: HostStore;
   notifier: WorkNotifier;
   artifacts: ArtifactStore;
   /** The generic HSS export-task flow; families create exports of their report types through it. */

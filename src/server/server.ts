@@ -8,6 +8,7 @@ import { LoginLimiter } from '../identity/login-limiter.js';
 import { PasswordHasher } from '../identity/password-hasher.js';
 import { LoginFailureStore } from '../store/login-failure-store.js';
 import { AgentStore } from '../store/agent-store.js';
+import { HostStore } from '../store/host-store.js';
 import { exportTaskRoutes } from '../api/hss/export-tasks.js';
 import { ExportService } from '../export/export-service.js';
 import { exportRetention } from '../export/retention.js';
@@ -62,7 +63,7 @@ export async function startServer(config: GuardpostConfig, options: StartOptions
       agentsOnline: () => ops.agentsOnline(config.agentOfflineSeconds * 1000), jobsByState: () => ops.jobsByState(),
     });
     const loginLimiter = new LoginLimiter(new LoginFailureStore(store.db), config.login);
-    const ctx: AppContext = { config, store, blobs, artifacts, exports, identity, tasks, agents, notifier, ops, metrics, loginLimiter };
+    const ctx: AppContext = { config, store, blobs, artifacts, exports, identity, tasks, agents, hosts: new HostStore(store.db), notifier, ops, metrics, loginLimiter };
     const families = registry.all.map((family) => family.start(ctx));
     exports.register(families.flatMap((f) => f.reportTypes ?? []));
     const app = await buildApp(ctx, { logger: options.logger ?? false, routes: [exportTaskRoutes(exports), ...families.flatMap((f) => f.routes)] });

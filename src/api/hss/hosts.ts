@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { agentStatus } from '../../core/host-facts.js';
-import { HostStore } from '../../store/host-store.js';
 import { EnterpriseProjectId, enterpriseFilter, huaweiRoute, ProjectParams, StringEnum } from '../common.js';
 
 const ListHostStatusQuery = Type.Object({
@@ -39,8 +38,7 @@ const HostSchema = Type.Object({
 });
 
 export const hostRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { store, config } = app.ctx;
-  const hosts = new HostStore(store.db);
+  const { hosts, config } = app.ctx;
   const offlineMs = config.agentOfflineSeconds * 1000;
 
   app.get('/v5/:project_id/host-management/hosts', {

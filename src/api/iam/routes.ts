@@ -50,7 +50,7 @@ function baseUrl(request: FastifyRequest): string {
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 export const iamRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { identity, store, loginLimiter } = app.ctx;
+  const { identity, loginLimiter } = app.ctx;
 
   /** A refused login is answered only after the throttle delay: waiting clients cannot spin on cheap 429s. */
   async function refuse(message: string, retryAfterSeconds: number): Promise<never> {
@@ -71,7 +71,7 @@ export const iamRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const principal = await identity.principal(issued.userId, 'token', issued.projectId);
     if (!principal) throw wrongCredentials();
     const project = issued.projectId
-      ? await store.db.selectFrom('projects').selectAll().where('id', '=', issued.projectId).executeTakeFirst() : undefined;
+      ? await identity.getProject(issued.projectId) : undefined;
     const domain = { id: principal.domainId, name: principal.domainName };
     const role = project ? principal.grants.get(project.id)?.role : undefined;
     const url = baseUrl(request);
