@@ -18,7 +18,7 @@ import type { HostFacts } from '../src/core/host-facts.js';
 import { AgentStore } from '../src/store/agent-store.js';
 import { migrateToLatest, openStore, type Store } from '../src/store/database.js';
 import { TaskStore } from '../src/store/task-store.js';
-import { runningChildren, startServerChild, type ServerChild } from './support/child.js';
+import { cleanEnv, runningChildren, type ServerChild, startServerChild } from './support/child.js';
 import { keepAliveAgent, postJson } from './support/http.js';
 import { createBenchDatabase } from './support/pg.js';
 import { cpuSecondsOf, memoryOf } from './support/proc.js';
@@ -363,13 +363,6 @@ async function crossReplicaProbe(target: ServerChild, tasks: TaskStore, agentSto
 const here = path.dirname(fileURLToPath(import.meta.url));
 let tempRoot: string | undefined;
 let dropDatabase: (() => Promise<void>) | undefined;
-
-function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('GUARDPOST_') && !key.startsWith('BENCH_')) env[key] = value;
-  for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
-  return env;
-}
 
 async function emergencyCleanup(): Promise<void> {
   await Promise.allSettled(runningChildren().map((c) => c.stop()));

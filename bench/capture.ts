@@ -27,7 +27,7 @@ import { AgentStore } from '../src/store/agent-store.js';
 import { migrateToLatest, openStore, type Store } from '../src/store/database.js';
 import type { JobsTable } from '../src/store/schema.js';
 import { TaskStore } from '../src/store/task-store.js';
-import { runningChildren, startServerChild, type ServerChild } from './support/child.js';
+import { cleanEnv, runningChildren, type ServerChild, startServerChild } from './support/child.js';
 import { runningProcs, spawnProc, type BenchProc } from './support/capture-procs.js';
 import { prepareBlast, prepareProbe, startSink, type BlastSummary } from './support/capture-traffic.js';
 import { fmtNum } from './support/stats.js';
@@ -93,13 +93,6 @@ const epochNow = (): number => performance.timeOrigin + performance.now();
 
 let tempRoot: string | undefined;
 const stopEverything = new AbortController(); // aborts a bare capture in progress on SIGINT
-
-function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('GUARDPOST_') && !key.startsWith('BENCH_')) env[key] = value;
-  for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
-  return env;
-}
 
 interface Bench {
   client: HuaweiApiClient;

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { runningChildren, startServerChild } from './support/child.js';
+import { cleanEnv, runningChildren, startServerChild } from './support/child.js';
 import { runBench } from './support/entry.js';
 import { parseFlags, positiveInt, truthy } from './support/flags.js';
 import { keepAliveAgent, postJson } from './support/http.js';
@@ -137,13 +137,6 @@ interface ModeResult { mode: Mode; idle: ReturnType<Samples['summary']>; flood: 
 const here = path.dirname(fileURLToPath(import.meta.url));
 let tempRoot: string | undefined;
 const dropDatabases: Array<() => Promise<void>> = [];
-
-function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('GUARDPOST_') && !key.startsWith('BENCH_')) env[key] = value;
-  for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
-  return env;
-}
 
 async function emergencyCleanup(): Promise<void> {
   await Promise.allSettled(runningChildren().map((c) => c.stop()));

@@ -77,3 +77,11 @@ export async function startServerChild(name: string, script: string, env: NodeJS
   lines.on('line', () => undefined);
   return handle;
 }
+
+/** The environment for a bench child: this process's, less GUARDPOST_* and BENCH_* settings, plus `extra`. */
+export function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('GUARDPOST_') && !key.startsWith('BENCH_')) env[key] = value;
+  for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
+  return env;
+}

@@ -3,31 +3,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { checkin, enrollAgent, hostFacts, type EnrolledAgent } from '../api/support.js';
+import { checkin, enrollAgent, hostFacts, tinyPcap, type EnrolledAgent } from '../api/support.js';
 import { http } from '../helpers/http.js';
 import { closeTestServer } from '../helpers/netns.js';
 import { guardpostBin, startTestServer, type TestServer } from '../helpers/server.js';
 import { runCli, type CliResult } from './run-cli.js';
-
-/** A classic pcap (EN10MB) holding `count` copies of one small IPv4/TCP frame. */
-function smallPcap(count: number): Buffer {
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(262144, 16);
-  header.writeUInt32LE(1, 20);
-  const frame = Buffer.alloc(54);
-  frame.writeUInt16BE(0x0800, 12);
-  frame[14] = 0x45;
-  frame.writeUInt16BE(40, 16);
-  frame[22] = 64;
-  frame[23] = 6;
-  const record = Buffer.alloc(16);
-  record.writeUInt32LE(frame.length, 8);
-  record.writeUInt32LE(frame.length, 12);
-  return Buffer.concat([header, ...Array.from({ length: count }, () => [record, frame]).flat()]);
-}
 
 const until = async <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
@@ -110,7 +90,7 @@ describe('guardpost capture output (built CLI, fake capture agent)', () => {
     const job = await claimJob();
     assert.equal((await agentCall('POST', `/agent/v1/jobs/${job}/progress`, { progress: 40, detail: { packets: 2 } })).status, 200);
     await until('a 40% progress line', () => (waiting.out.stderr.includes('40% running\n') ? true : undefined));
-    const pcap = smallPcap(3);
+    const pcap = tinyPcap(3);
     assert.equal((await agentCall('PUT', `/agent/v1/jobs/${job}/artifacts/capture.pcap`, undefined, pcap)).status, 200);
     const now = Date.now();
     const finish = await agentCall('POST', `/agent/v1/jobs/${job}/finish`, { outcome: 'succeeded', result: {
