@@ -35,6 +35,8 @@ export type RouteAuth = 'huawei' | 'agent' | 'none';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
+    /** Responses for the OpenAPI document only (binary bodies, headers, errors a route answers itself). */
+    documentedResponses?: Record<string, object>;
     auth?: RouteAuth;
     dialect?: ApiDialect;
   }

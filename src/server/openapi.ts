@@ -25,6 +25,9 @@ const HUAWEI_ERROR = {
 
 const errorResponse = (description: string) => ({ description, $ref: 'HuaweiError#' });
 
+/** A Huawei error response for a route's `config.documentedResponses`. */
+export const documentedError = errorResponse;
+
 const ERRORS_FOR_ALL = {
   400: errorResponse('Invalid parameter, malformed body, or (CFW/HSS style) resource not found'),
   404: errorResponse('No such API (APIGW.0101)'),
@@ -34,7 +37,10 @@ const ERRORS_FOR_AUTHENTICATED = {
   403: errorResponse('The caller has no role for this project or operation'),
 };
 
-/** Responses that only the document describes: headers, binary bodies, and routes that answer errors themselves. */
+/**
+ * Responses that only the document describes: headers, binary bodies, and routes that answer errors themselves.
+ * The core's are here; a family's routes give theirs in `config.documentedResponses`.
+ */
 const DOCUMENT_ONLY_RESPONSES: Record<string, Record<string, object>> = {
   KeystoneCreateUserTokenByPassword: {
     201: {
@@ -56,17 +62,6 @@ const DOCUMENT_ONLY_RESPONSES: Record<string, Record<string, object>> = {
     200: { description: 'Prometheus text exposition format', content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } } },
     401: errorResponse('GUARDPOST_METRICS is a token and the bearer token is missing or wrong (APIGW.0301)'),
   },
-  DownloadCaptureResult: {
-    200: {
-      description: 'The capture file',
-      content: { 'application/vnd.tcpdump.pcap': { schema: { type: 'string', format: 'binary' } } },
-    },
-    401: errorResponse('Access code missing or wrong (GP.CAPTURE.0401)'),
-    403: errorResponse('The client address is not allowed (GP.CAPTURE.0403)'),
-    404: errorResponse('Unknown link or deleted task (CFW.00200005)'),
-    410: errorResponse('The link or the capture files expired (GP.CAPTURE.0410)'),
-    423: errorResponse('Locked after too many wrong access codes (GP.CAPTURE.0423)'),
-  },
 };
 
 type Security = ReadonlyArray<Record<string, readonly string[]>>;
@@ -78,7 +73,7 @@ function documentRoute({ schema, url, route }: { schema: unknown; url: string; r
   const original = (schema ?? {}) as RouteSchema;
   const auth = route.config?.auth;
   const errors = route.config?.dialect === 'gateway' ? {} : auth === 'huawei' ? { ...ERRORS_FOR_ALL, ...ERRORS_FOR_AUTHENTICATED } : ERRORS_FOR_ALL;
-  const documentOnly = DOCUMENT_ONLY_RESPONSES[original.operationId ?? ''] ?? {};
+  const documentOnly = { ...DOCUMENT_ONLY_RESPONSES[original.operationId ?? ''], ...route.config?.documentedResponses };
   const response: Record<string, unknown> = { ...errors, ...original.response, ...documentOnly };
   if (!Object.keys(response).some((status) => status.startsWith('2'))) {
     response[200] = { description: 'Success', type: 'object', additionalProperties: true };

@@ -15,7 +15,7 @@ import type { ReportType } from '../../src/export/report-types.js';
 import { shippedFamilies } from '../../src/families/server.js';
 import type { ServerFamily } from '../../src/families/types.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
-import { huaweiRoute, ProjectParams } from '../../src/api/common.js';
+import { huaweiRoute, ProjectParams } from '../../src/api/common/routes.js';
 import { freshDatabase, type FreshDatabase } from '../helpers/db.js';
 import { http } from '../helpers/http.js';
 import type { TestServer } from '../helpers/server.js';

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { ExportService } from '../../export/export-service.js';
 import { resourceNotFound } from '../../server/errors.js';
-import { EnterpriseProjectId, enterpriseFilter, huaweiRoute, ProjectParams } from '../common.js';
+import { EnterpriseProjectId, enterpriseFilter, huaweiRoute, ProjectParams } from '../common/routes.js';
 
 /**
  * The generic HSS export flow (api-surface §5.1): ListQueryExportTask and ShowLatestExportTaskByType poll an
@@ -57,7 +57,10 @@ export const exportTaskRoutes = (exports: ExportService): FastifyPluginAsyncType
   });
 
   app.get('/v5/:project_id/download/:file_id', {
-    config: huaweiRoute('hss'),
+    config: {
+      ...huaweiRoute('hss'),
+      documentedResponses: { 200: { description: 'The exported zip', content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } } } },
+    },
     schema: {
       operationId: 'ListDownloadExportedFile', tags: ['hss'], summary: 'HSS ListDownloadExportedFile: the exported zip',
       params: Type.Object({ ...ProjectParams.properties, file_id: Type.String({ minLength: 1, maxLength: 64 }) }),

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { agentStatus } from '../../core/host-facts.js';
-import { EnterpriseProjectId, enterpriseFilter, huaweiRoute, ProjectParams, StringEnum } from '../common.js';
+import { hssList, hssPaging } from '../common/paging.js';
+import { EnterpriseProjectId, enterpriseFilter, huaweiRoute, ProjectParams, StringEnum } from '../common/routes.js';
 
 const ListHostStatusQuery = Type.Object({
   enterprise_project_id: Type.Optional(EnterpriseProjectId),
@@ -18,8 +19,7 @@ const ListHostStatusQuery = Type.Object({
   protect_status: Type.Optional(StringEnum(['closed', 'opened', 'protection_exception'])),
   asset_value: Type.Optional(StringEnum(['important', 'common', 'test'])),
   region: Type.Optional(Type.String({ maxLength: 128 })),
-  offset: Type.Integer({ minimum: 0, maximum: 2000000, default: 0 }),
-  limit: Type.Integer({ minimum: 10, maximum: 200, default: 10 }),
+  ...hssPaging({ minLimit: 10 }),
 });
 
 const HostSchema = Type.Object({
@@ -48,7 +48,7 @@ export const hostRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'HSS ListHostStatus: hosts with an enrolled Guardpost agent',
       params: ProjectParams,
       querystring: ListHostStatusQuery,
-      response: { 200: Type.Object({ total_num: Type.Integer(), data_list: Type.Array(HostSchema) }) },
+      response: { 200: hssList(HostSchema) },
     },
   }, async (request) => {
     const { project_id: projectId } = request.params;

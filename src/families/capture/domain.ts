@@ -66,14 +66,6 @@ export function formatCaptureSize(fileBytes: number | null | undefined): string 
   return `${fileBytes}b`;
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
-
-/** CFW dates: `YYYY/MM/DD HH:mm:ss` in the server's local time zone (set TZ to choose it). */
-export function formatCfwDate(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getFullYear()}/${pad(d.getMonth() + 1)}/${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-}
-
 /** A fresh 6-digit access code from a uniform random integer (never a truncated hash). */
 export const ACCESS_CODE_PATTERN = /^[0-9]{6}$/;
 

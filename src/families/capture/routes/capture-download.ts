@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { CaptureServices } from '../services.js';
+import { documentedError } from '../../../server/openapi.js';
 import { Type } from 'typebox';
 import { CAPTURE_PCAP_ARTIFACT, MAX_LIVE_LINKS_PER_TASK, MAX_WRONG_CODES } from '../domain.js';
 import { safeEqual, sha256Hex } from '../../../identity/secrets.js';
@@ -23,7 +24,17 @@ function refuse(reply: FastifyReply, status: number, code: string, message: stri
 export const captureDownloadRoutes = ({ captures, artifacts }: CaptureServices): FastifyPluginAsyncTypebox => async (app) => {
 
   app.get('/capture-downloads/:link_id', {
-    config: { auth: 'none', dialect: 'cfw' },
+    config: {
+      auth: 'none', dialect: 'cfw',
+      documentedResponses: {
+        200: { description: 'The capture file', content: { 'application/vnd.tcpdump.pcap': { schema: { type: 'string', format: 'binary' } } } },
+        401: documentedError('Access code missing or wrong (GP.CAPTURE.0401)'),
+        403: documentedError('The client address is not allowed (GP.CAPTURE.0403)'),
+        404: documentedError('Unknown link or deleted task (CFW.00200005)'),
+        410: documentedError('The link or the capture files expired (GP.CAPTURE.0410)'),
+        423: documentedError('Locked after too many wrong access codes (GP.CAPTURE.0423)'),
+      },
+    },
     schema: {
       operationId: 'DownloadCaptureResult', tags: ['cfw'],
       summary: 'Download a capture result (pcap) with its access code',

@@ -2,12 +2,13 @@ import crypto from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { CaptureServices } from '../services.js';
+import { formatCfwDate } from '../../../api/common/time.js';
 import type { PayloadOf } from '../../../core/job-kind.js';
 import { captureJobKind } from '../job-kind.js';
 import { isActive, isTerminal } from '../../../core/job-states.js';
 import type { Static } from 'typebox';
 import {
-  captureStopReason, deriveCaptureStatus, formatCaptureSize, formatCfwDate, MAX_ALLOWED_DOWNLOAD_IPS, MAX_LIVE_LINKS_PER_TASK, remainingDays,
+  captureStopReason, deriveCaptureStatus, formatCaptureSize, MAX_ALLOWED_DOWNLOAD_IPS, MAX_LIVE_LINKS_PER_TASK, remainingDays,
   type CaptureJobResult,
 } from '../domain.js';
 import { agentStatus } from '../../../core/host-facts.js';
@@ -17,7 +18,7 @@ import { newHexId, sha256Hex } from '../../../identity/secrets.js';
 import { ApiError, invalidParameter, resourceNotFound } from '../../../server/errors.js';
 import { captureInterfacesOf, type CaptureRecord } from '../store.js';
 import type { Agent } from '../../../store/schema.js';
-import { enterpriseFilter, huaweiRoute, ProjectParams } from '../../../api/common.js';
+import { enterpriseFilter, huaweiRoute, ProjectParams } from '../../../api/common/routes.js';
 import { canonicalClientRange } from './download-clients.js';
 import {
   CancelCaptureBody, CaptureResultQuery, CaptureResultResponse, CaptureTaskIdResponse, CreateCaptureBody, DeleteCaptureBody,

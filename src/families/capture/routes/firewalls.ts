@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { CaptureServices } from '../services.js';
 import { Type } from 'typebox';
+import { cfwPaging } from '../../../api/common/paging.js';
 import { agentStatus } from '../../../core/host-facts.js';
 import { captureInterfacesOf } from '../store.js';
-import { EnterpriseProjectId, enterpriseFilter, huaweiRoute, ProjectParams } from '../../../api/common.js';
+import { EnterpriseProjectId, enterpriseFilter, huaweiRoute, ProjectParams } from '../../../api/common/routes.js';
 import { FwInstanceId } from './schemas.js';
 
 /**
@@ -12,8 +13,7 @@ import { FwInstanceId } from './schemas.js';
  */
 
 const Query = Type.Object({
-  offset: Type.Integer({ minimum: 0, maximum: 2_000_000 }),
-  limit: Type.Integer({ minimum: 1, maximum: 1024 }),
+  ...cfwPaging(),
   service_type: Type.Integer({ enum: [0, 1], description: '0 north-south, 1 east-west (both list the same sensors)' }),
   enterprise_project_id: Type.Optional(EnterpriseProjectId),
   fw_instance_id: Type.Optional(FwInstanceId),

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
-import { EnterpriseProjectId } from '../../../api/common.js';
+import { cfwPaging } from '../../../api/common/paging.js';
+import { EnterpriseProjectId } from '../../../api/common/routes.js';
 import { MAX_CAPTURE_MINUTES, MAX_CAPTURE_PACKETS } from '../domain.js';
 
 /** CFW v1 capture request/response schemas (api-surface §2.4), with Guardpost's documented bounds. */
@@ -36,8 +37,7 @@ export const CreateCaptureBody = Type.Object({
 export const ListCaptureQuery = Type.Object({
   fw_instance_id: FwInstanceId,
   enterprise_project_id: Type.Optional(EnterpriseProjectId),
-  limit: Type.Integer({ minimum: 1, maximum: 1024 }),
-  offset: Type.Integer({ minimum: 0, maximum: 2_000_000 }),
+  ...cfwPaging(),
 });
 
 export const CancelCaptureBody = Type.Object({ task_id: TaskId }, { additionalProperties: false });

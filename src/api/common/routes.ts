@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
-import type { RoleGrant } from '../identity/identity-service.js';
-import { enterpriseScope } from '../server/auth/huawei-auth.js';
-import type { ApiDialect } from '../server/errors.js';
+import type { RoleGrant } from '../../identity/identity-service.js';
+import { enterpriseScope } from '../../server/auth/huawei-auth.js';
+import type { ApiDialect } from '../../server/errors.js';
 
 /** Path `project_id`: Huawei ids are 32 lower-case hex; anything else (traversal, dots) is refused by the schema. */
 export const ProjectParams = Type.Object({
