@@ -27,15 +27,6 @@ export function overallProgress(jobs: readonly JobView[]): number {
   return Math.floor(sum / jobs.length);
 }
 
-/**
- * Each task family derives its Huawei status from its jobs with one pure function, registered here
- * so the status is never stored twice.
- */
-export interface TaskFamily<Status> {
-  readonly name: string;
-  deriveStatus(jobs: readonly JobView[], task: { cancelRequested: boolean }): Status;
-}
-
 /** How the lease reaper treats a job whose agent stopped reporting. */
 export function afterLeaseExpiry(job: { attempts: number; maxAttempts: number; cancelRequested: boolean }): JobState {
   if (job.cancelRequested) return 'cancelled';

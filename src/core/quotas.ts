@@ -4,9 +4,11 @@ export interface QuotaDefinition { name: string; description: string; defaultLim
 
 const definitions = new Map<string, QuotaDefinition>();
 
-/** Registers a quota; the core's at load, the families' from src/families/server.ts. A taken name is refused. */
+/** Registers a quota; the core's at load, the families' when they are assembled. Another definition of a taken name is refused. */
 export function defineQuota(definition: QuotaDefinition): void {
-  if (definitions.has(definition.name)) throw new Error(`quota "${definition.name}" is defined twice`);
+  const existing = definitions.get(definition.name);
+  if (existing === definition) return;
+  if (existing) throw new Error(`quota "${definition.name}" is defined twice`);
   definitions.set(definition.name, definition);
 }
 

@@ -13,7 +13,7 @@ export const exportJobKind = defineJobKind({
   }, { additionalProperties: false }),
   result: Type.Object({
     file_id: Type.String({ pattern: '^[0-9a-f]{32}$' }),
-    file_name: Type.String({ minLength: 1, maxLength: 64 }),
+    file_name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }),
     bytes: Type.Integer({ minimum: 0 }),
     sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
     rows: Type.Record(Type.String(), Type.Integer({ minimum: 0 })),

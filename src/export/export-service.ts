@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { isActive } from '../core/job-states.js';
 import { DuplicateRegistrationError } from '../core/registry.js';
 import type { Artifact, ArtifactStore } from '../store/artifact-store.js';
-import type { Task } from '../store/schema.js';
+import type { Job, Task } from '../store/schema.js';
 import type { TaskStore } from '../store/task-store.js';
 import { defineServerJob, type ServerJobRunner } from '../workers/server-jobs.js';
 import { EXPORT_TASK_FAMILY, exportJobKind } from './export-kind.js';
@@ -35,6 +35,12 @@ export interface NewExport {
 }
 
 const MAX_EXPORT_BYTES = 4 * 1024 * 1024 * 1024;
+const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Export file names go into blob keys and Content-Disposition: plain ASCII only. */
+function checkExportFileName(name: string): void {
+  if (!FILE_NAME.test(name)) throw new Error(`export file name ${JSON.stringify(name).slice(0, 80)} must match ${FILE_NAME}`);
+}
 
 export class UnknownReportTypeError extends Error {
   constructor(name: string) {
@@ -42,8 +48,16 @@ export class UnknownReportTypeError extends Error {
   }
 }
 
-const visible = (task: Pick<Task, 'enterprise_project_id'>, scope: readonly string[] | null) =>
-  scope === null || scope.includes(task.enterprise_project_id);
+/**
+ * A viewer may see an export when its enterprise-project scope covers both the task's enterprise project and the
+ * scope the report was rendered with (a report over every enterprise project is for viewers who see them all).
+ */
+function visible(task: Pick<Task, 'enterprise_project_id'>, job: Pick<Job, 'payload'> | undefined, viewer: readonly string[] | null): boolean {
+  if (viewer === null) return true;
+  if (!viewer.includes(task.enterprise_project_id) || !job) return false;
+  const rendered = (JSON.parse(job.payload) as { scope?: unknown }).scope;
+  return Array.isArray(rendered) && rendered.every((ep) => typeof ep === 'string' && viewer.includes(ep));
+}
 
 /**
  * The generic HSS export-task flow: a family's export operation calls `create`; a server job (any replica)
@@ -59,6 +73,7 @@ export class ExportService {
   register(types: readonly ReportType[]): void {
     for (const type of types) {
       if (this.types.has(type.name)) throw new DuplicateRegistrationError('report type', type.name);
+      if (!/^[a-z][a-z0-9-]{0,63}$/.test(type.name)) throw new Error(`report type name "${type.name}" must be lower-case letters, digits and dashes`);
       this.types.set(type.name, type);
     }
   }
@@ -76,14 +91,20 @@ export class ExportService {
 
   async view(projectId: string, taskId: string, scope: readonly string[] | null): Promise<ExportTaskView | undefined> {
     const task = await this.tasks.getTask(taskId);
-    if (!task || task.project_id !== projectId || task.family !== EXPORT_TASK_FAMILY || !visible(task, scope)) return undefined;
+    if (!task || task.project_id !== projectId || task.family !== EXPORT_TASK_FAMILY) return undefined;
     const [job] = await this.tasks.jobsOfTask(task.id);
+    if (!visible(task, job, scope)) return undefined;
     const base = { task_id: task.id, task_name: task.name, export_task_type: task.kind };
     if (!job || isActive(job.state)) return { ...base, task_status: 'running' };
     if (job.state !== 'succeeded' || !job.result) {
       return { ...base, task_status: 'failure', failure_reason: job.failure_reason ?? 'the export did not finish' };
     }
-    const result = exportJobKind.checkResult(JSON.parse(job.result));
+    let result;
+    try {
+      result = exportJobKind.checkResult(JSON.parse(job.result));
+    } catch {
+      return { ...base, task_status: 'failure', failure_reason: 'the stored export result is unreadable; export again' };
+    }
     return { ...base, task_status: 'success', file_id: result.file_id, file_name: result.file_name };
   }
 
@@ -96,7 +117,9 @@ export class ExportService {
     const artifact = await this.artifacts.get(fileId);
     if (!artifact || artifact.project_id !== projectId) return null;
     const task = await this.tasks.getTask(artifact.task_id);
-    if (!task || task.family !== EXPORT_TASK_FAMILY || !visible(task, scope)) return null;
+    if (!task || task.family !== EXPORT_TASK_FAMILY) return null;
+    const [job] = await this.tasks.jobsOfTask(task.id);
+    if (!visible(task, job, scope)) return null;
     const body = await this.artifacts.openBlob(artifact);
     return body ? { artifact, body } : null;
   }
@@ -115,15 +138,27 @@ export class ExportService {
       const task = await this.tasks.getTask(job.task_id);
       if (!task) return { outcome: 'failed', reason: 'the export task was deleted' };
       const sheets = await type.sheets({ projectId: job.project_id, scope: payload.scope, params: payload.params, signal });
+      signal.throwIfAborted();
       const fileName = type.fileName(task.created_at);
+      checkExportFileName(fileName);
       const zip = new PassThrough();
+      // Its errors reach us through the writer's and the upload's promises; an early one (before the blob store has
+      // started reading) must not also surface as an unhandled 'error' event.
+      zip.on('error', () => undefined);
       // A failed upload must stop the writer too, or it would wait on a stream nobody reads.
       const stored = this.artifacts.put({ projectId: job.project_id, taskId: job.task_id, jobId: job.id }, fileName, 'application/zip', zip,
         { maxBytes: MAX_EXPORT_BYTES }).catch((error: Error) => { zip.destroy(error); throw error; });
       const abort = () => zip.destroy(new Error('the export was cancelled'));
       signal.addEventListener('abort', abort, { once: true });
       try {
-        const [summary, artifact] = await Promise.all([writeExportZip({ sheets, output: zip, workbookName: type.name }), stored]);
+        signal.throwIfAborted();
+        const summary = await writeExportZip({ sheets, output: zip, workbookName: type.name }).catch(async (error: unknown) => {
+          // A writer that fails before its first byte (bad sheet definitions) must not leave the upload waiting.
+          zip.destroy(error instanceof Error ? error : new Error(String(error)));
+          await stored.catch(() => undefined);
+          throw error;
+        });
+        const artifact = await stored;
         return {
           outcome: 'succeeded',
           result: {

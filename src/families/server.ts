@@ -6,6 +6,12 @@ import { exportJobKind } from '../export/export-kind.js';
 import { captureFamily } from './capture/index.js';
 import type { ServerFamily } from './types.js';
 
+/**
+ * Family migrations are named `<family>/NNNN_what`, so on every database (fresh or upgraded) the core's run first
+ * and each family's in its own order. `0002_capture` predates that rule and keeps its name (databases have run it).
+ */
+const LEGACY_MIGRATIONS: ReadonlySet<string> = new Set(['0002_capture']);
+
 /** Job kinds of the core itself (the export-task flow's renderer). */
 const CORE_JOB_KINDS: readonly AnyJobKind[] = [exportJobKind];
 
@@ -32,9 +38,13 @@ export function assembleFamilies(list: readonly ServerFamily[]): AssembledFamili
   for (const family of list) {
     for (const [name, migration] of Object.entries(family.migrations)) {
       if (name in migrations) throw new DuplicateRegistrationError(`migration (family ${family.name})`, name);
+      if (!name.startsWith(`${family.name}/`) && !LEGACY_MIGRATIONS.has(name)) {
+        throw new Error(`migration "${name}" of family ${family.name} must be named "${family.name}/NNNN_what" (family migrations sort after the core's)`);
+      }
       migrations[name] = migration;
     }
   }
+  for (const quota of quotas.all) defineQuota(quota);
   return { families, jobKinds, migrations, quotas };
 }
 
@@ -44,5 +54,3 @@ export const serverFamilies = assembled.families;
 export const shippedFamilies = FAMILIES;
 export const jobKinds = assembled.jobKinds;
 export const allMigrations: MigrationSet = assembled.migrations;
-
-for (const quota of assembled.quotas.all) defineQuota(quota);

@@ -159,15 +159,33 @@ export class TaskStore {
   }
 
   /** Atomically takes a queued job for `owner`; null when someone else took it or it was cancelled. */
-  async claim(jobId: string, owner: string, leaseMs: number, now = Date.now()): Promise<Job | null> {
+  async claim(jobId: string, owner: string, leaseMs: number, now = Date.now(), agentOnly = false): Promise<Job | null> {
     const row = await this.db.updateTable('jobs')
       .set((eb) => ({ state: 'running', lease_owner: owner, lease_expires_at: now + leaseMs, attempts: eb('attempts', '+', 1),
         started_at: now, updated_at: now }))
       .where('id', '=', jobId).where('state', '=', 'queued')
-      .where((eb) => eb.or([eb('agent_id', '=', owner), eb('agent_id', 'is', null)]))
+      .where((eb) => (agentOnly ? eb('agent_id', '=', owner) : eb.or([eb('agent_id', '=', owner), eb('agent_id', 'is', null)])))
       .returningAll().executeTakeFirst();
     return row ?? null;
   }
+  /** An agent takes one of its own queued jobs; server-side jobs (no agent) are never handed to an agent. */
+  claimForAgent(jobId: string, agentId: string, leaseMs: number, now = Date.now()): Promise<Job | null> {
+    return this.claim(jobId, agentId, leaseMs, now, true);
+  }
+
+  /**
+   * Gives a running job back to the queue without counting the attempt (a server shutting down mid-job):
+   * another replica takes it at once instead of after the lease.
+   */
+  async release(jobId: string, owner: string, now = Date.now()): Promise<boolean> {
+    const row = await this.db.updateTable('jobs')
+      .set((eb) => ({ state: 'queued', lease_owner: null, lease_expires_at: null, started_at: null, updated_at: now,
+        attempts: eb('attempts', '-', 1) }))
+      .where('id', '=', jobId).where('state', '=', 'running').where('lease_owner', '=', owner).where('cancel_requested_at', 'is', null)
+      .returning('id').executeTakeFirst();
+    return row !== undefined;
+  }
+
 
   /** Takes the oldest queued server-side job of the given kinds (SKIP LOCKED on PostgreSQL). */
   async claimNextServerJob(kinds: string[], owner: string, leaseMs: number, now = Date.now()): Promise<Job | null> {
@@ -203,7 +221,7 @@ export class TaskStore {
   async finish(jobId: string, owner: string, outcome: Extract<JobState, 'succeeded' | 'failed' | 'cancelled'>,
     result: unknown, reason: string | null, now = Date.now(), kindVersion?: number): Promise<Job> {
     let version: number | null = null;
-    if (this.kinds && result !== undefined) {
+    if (this.kinds && (result !== undefined || outcome === 'succeeded')) {
       const job = await this.db.selectFrom('jobs').select('kind').where('id', '=', jobId).executeTakeFirst();
       const kind = job ? this.kinds.get(job.kind) : undefined;
       try {

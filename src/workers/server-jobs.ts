@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { TSchema } from 'typebox';
 import { JobSchemaError, type AnyJobKind, type JobKind, type PayloadOf, type ResultOf } from '../core/job-kind.js';
 import { createRegistry, type Registry } from '../core/registry.js';
@@ -36,7 +37,7 @@ export function defineServerJob<P extends TSchema, R extends TSchema, C extends 
 }
 
 export interface ServerJobWorkerOptions {
-  /** Lease owner written to claimed jobs: unique per replica. */
+  /** Prefix of the lease owners written to claimed jobs (each claim adds its own suffix): unique per replica. */
   owner: string;
   leaseMs: number;
   /** Jobs run at once on this replica. */
@@ -67,9 +68,13 @@ export class ServerJobWorker {
   async tick(now = Date.now()): Promise<number> {
     let started = 0;
     while (!this.stopping && this.running.size < this.options.concurrency && this.kinds.length > 0) {
-      const job = await this.tasks.claimNextServerJob(this.kinds, this.options.owner, this.options.leaseMs, now);
+      // Every claim gets its own lease owner: a run whose lease was reaped and re-claimed (even by this replica)
+      // can no longer renew or finish the job, so two attempts never both write their outcome.
+      const owner = `${this.options.owner}:${crypto.randomBytes(6).toString('hex')}`;
+      const job = await this.tasks.claimNextServerJob(this.kinds, owner, this.options.leaseMs, now);
       if (!job) break;
-      this.start(job);
+      this.running.get(job.id)?.controller.abort();
+      this.start(job, owner);
       started += 1;
     }
     return started;
@@ -92,16 +97,18 @@ export class ServerJobWorker {
     for (const id of jobIds) this.running.get(id)?.controller.abort();
   }
 
-  private start(job: Job): void {
+  private start(job: Job, owner: string): void {
     const controller = new AbortController();
     const entry: Running = { controller, done: Promise.resolve() };
     this.running.set(job.id, entry);
-    entry.done = this.execute(job, controller).finally(() => this.running.delete(job.id));
+    entry.done = this.execute(job, owner, controller).finally(() => {
+      if (this.running.get(job.id) === entry) this.running.delete(job.id);
+    });
   }
 
-  private async execute(job: Job, controller: AbortController): Promise<void> {
+  private async execute(job: Job, owner: string, controller: AbortController): Promise<void> {
     const runner = this.runners.get(job.kind);
-    const { owner, leaseMs } = this.options;
+    const { leaseMs } = this.options;
     let progress = 0;
     let detail: unknown;
     const renew = async () => {
@@ -133,6 +140,8 @@ export class ServerJobWorker {
       clearInterval(timer);
     }
     try {
+      // Shutting down is not the job's failure: it goes back to the queue for another replica.
+      if (this.stopping && outcome.outcome === 'failed' && await this.tasks.release(job.id, owner)) return;
       const cancelled = outcome.outcome === 'failed' && controller.signal.aborted && !this.stopping;
       if (outcome.outcome === 'succeeded') await this.tasks.finish(job.id, owner, 'succeeded', outcome.result, null);
       else await this.tasks.finish(job.id, owner, cancelled ? 'cancelled' : 'failed', undefined, outcome.reason);

@@ -24,8 +24,9 @@ import { adminUserId, assertHuaweiError, createUserWithRole, tokenFor } from './
 const rowsReport: ReportType = {
   name: 'test-rows', taskName: 'test_rows_export_task', fileName: () => 'hss-test-rows.zip',
   async sheets({ params }) {
-    const { n, fail } = params as { n: number; fail?: boolean };
+    const { n, fail, empty } = params as { n: number; fail?: boolean; empty?: boolean };
     if (fail) throw new Error('the report source is unavailable');
+    if (empty) return [];
     async function* rows() {
       for (let i = 0; i < n; i++) yield { id: i, name: i === 1 ? '=cmd|x' : `row, "${i}"` };
     }
@@ -40,10 +41,12 @@ const testFamily: ServerFamily = {
     const routes: FastifyPluginAsyncTypebox = async (app) => {
       app.post('/v5/:project_id/test/export', {
         config: huaweiRoute('hss'),
-        schema: { operationId: 'TestExport', params: ProjectParams, body: Type.Object({ n: Type.Integer({ minimum: 0 }), fail: Type.Optional(Type.Boolean()) }) },
+        schema: { operationId: 'TestExport', params: ProjectParams, body: Type.Object({
+          n: Type.Integer({ minimum: 0 }), fail: Type.Optional(Type.Boolean()), empty: Type.Optional(Type.Boolean()), every_ep: Type.Optional(Type.Boolean()),
+        }) },
       }, async (request) => {
         const task = await core.exports.create({
-          projectId: request.params.project_id, enterpriseProjectId: '0', scope: ['0'], reportType: 'test-rows',
+          projectId: request.params.project_id, enterpriseProjectId: '0', scope: request.body.every_ep ? null : ['0'], reportType: 'test-rows',
           params: request.body, createdBy: request.principal?.userId ?? 'x',
         });
         return { task_id: task.id };
@@ -80,10 +83,10 @@ after(async () => {
 const call = <T = Record<string, unknown>>(method: string, urlPath: string, body?: unknown, as = token) =>
   http<T>(endpoint, { method, path: urlPath, headers: { 'X-Auth-Token': as }, ...(body === undefined ? {} : { body }) });
 
-async function settled(taskId: string): Promise<Record<string, unknown>> {
+async function settled(taskId: string, query = ''): Promise<Record<string, unknown>> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const res = await call('GET', `/v5/${projectId}/export-task/${taskId}`);
+    const res = await call('GET', `/v5/${projectId}/export-task/${taskId}${query}`);
     assert.equal(res.status, 200, res.text);
     if (res.body.task_status !== 'running') return res.body;
     if (Date.now() > deadline) throw new Error('the export did not finish');
@@ -142,6 +145,30 @@ describe('HSS export tasks', () => {
     assert.equal(info.task_status, 'failure');
     assert.match(String(info.failure_reason), /the report source is unavailable/);
     assert.equal(info.file_id, undefined);
+  });
+
+  test('a report the writer refuses (no sheets) fails at once and leaves no partial upload', async () => {
+    const created = await call<{ task_id: string }>('POST', `/v5/${projectId}/test/export`, { n: 0, empty: true });
+    const info = await settled(created.body.task_id);
+    assert.equal(info.task_status, 'failure');
+    assert.match(String(info.failure_reason), /sheets/);
+    const leftovers = fs.readdirSync(path.join(db.dir, 'blobs'), { recursive: true }).map(String).filter((f) => f.endsWith('.tmp'));
+    assert.deepEqual(leftovers, []);
+  });
+
+  test('a viewer limited to some enterprise projects cannot see an export rendered over all of them', async () => {
+    const limited = await createUserWithRole(ts, { name: 'ep0-viewer', role: 'readonly', projectId, enterpriseProjectIds: ['0'] });
+    const limitedToken = await tokenFor(ts, limited.userId, { projectId });
+    const everything = await call<{ task_id: string }>('POST', `/v5/${projectId}/test/export`, { n: 1, every_ep: true });
+    const ep0 = await call<{ task_id: string }>('POST', `/v5/${projectId}/test/export`, { n: 1 });
+    // Rendered over every enterprise project: only a viewer asking for (and granted) all of them sees it.
+    assertHuaweiError(await call('GET', `/v5/${projectId}/export-task/${everything.body.task_id}`), 400, 'HSS.0011');
+    const wide = await settled(everything.body.task_id, '?enterprise_project_id=all_granted_eps');
+    await settled(ep0.body.task_id);
+    assertHuaweiError(await call('GET', `/v5/${projectId}/export-task/${everything.body.task_id}`, undefined, limitedToken), 400, 'HSS.0011');
+    assertHuaweiError(await call('GET', `/v5/${projectId}/download/${String(wide.file_id)}`, undefined, limitedToken), 400, 'HSS.0011');
+    const visible = await call('GET', `/v5/${projectId}/export-task/${ep0.body.task_id}`, undefined, limitedToken);
+    assert.equal(visible.body.task_status, 'success', visible.text);
   });
 
   test('unknown ids and other projects\' files are "not found"; bad ids are 400', async () => {

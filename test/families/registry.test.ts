@@ -34,7 +34,9 @@ describe('family registries', () => {
     refused([family('a'), family('a')], /family "a"/);
     refused([family('a', { jobKinds: [kind('k')] }), family('b', { jobKinds: [kind('k')] })], /job kind "k"/);
     refused([family('a', { migrations: { '0001_initial': { up: async () => undefined } } })], /migration \(family a\) "0001_initial"/);
-    refused([family('a', { migrations: { x_1: { up: async () => undefined } } }), family('b', { migrations: { x_1: { up: async () => undefined } } })], /"x_1"/);
+    refused([family('a', { migrations: { 'a/x_1': { up: async () => undefined } } }), family('a2', { migrations: { 'a/x_1': { up: async () => undefined } } })], /"a\/x_1"/);
+    assert.throws(() => assembleFamilies([family('a', { migrations: { '0009_x': { up: async () => undefined } } })]), /must be named "a\/NNNN_what"/);
+    assert.ok('a/0001_x' in assembleFamilies([family('a', { migrations: { 'a/0001_x': { up: async () => undefined } } })]).migrations);
     const q = { name: 'a.q', description: '', defaultLimit: 1 };
     refused([family('a', { quotas: [q] }), family('b', { quotas: [q] })], /quota "a.q"/);
   });

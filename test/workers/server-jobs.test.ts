@@ -20,11 +20,11 @@ const sumKind = defineJobKind({
 
 const log = () => undefined;
 
-async function enqueue(payload: unknown, agentId: string | null = null): Promise<Job> {
+async function enqueue(payload: unknown, agentId: string | null = null, maxAttempts = 1): Promise<Job> {
   const projectId = await fx.newProject();
   const { jobs } = await fx.tasks.createTask({
     projectId, enterpriseProjectId: '0', family: 'test', kind: sumKind.name, name: 't', params: {}, createdBy: 'u',
-    jobs: [{ agentId, kind: sumKind.name, payload }],
+    jobs: [{ agentId, kind: sumKind.name, payload, maxAttempts }],
   });
   return jobs[0]!;
 }
@@ -106,6 +106,39 @@ describe('ServerJobWorker', () => {
     assert.equal((await fx.tasks.getJob(agentJob.id))?.state, 'queued');
     await a.stop();
     await b.stop();
+  });
+
+  test('a server shutting down gives its running jobs back to the queue, attempt not counted', async () => {
+    const w = worker(defineServerJob(sumKind, ({ signal }) => new Promise((_resolve, reject) => {
+      signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+    })));
+    const job = await enqueue({ numbers: [2] });
+    await w.tick();
+    assert.equal((await fx.tasks.getJob(job.id))?.state, 'running');
+    await w.stop();
+    const back = await fx.tasks.getJob(job.id);
+    assert.equal(back?.state, 'queued');
+    assert.equal(back?.attempts, 0);
+    assert.equal(back?.lease_owner, null);
+  });
+
+  test('a run whose lease was taken over can neither renew nor finish the job', async () => {
+    let release: () => void = () => undefined;
+    const w = worker(defineServerJob(sumKind, () => new Promise((resolve) => {
+      release = () => resolve({ outcome: 'succeeded', result: { sum: 111 } });
+    })));
+    const job = await enqueue({ numbers: [1] }, null, 2);
+    await w.tick();
+    // The lease is reaped and another replica's claim wins; the first run then ends.
+    await fx.tasks.reapExpiredLeases(Date.now() + 60_000);
+    const other = new TaskStore(fx.openReplica().db, fx.store.dialect);
+    const reclaimed = await other.claimNextServerJob([sumKind.name], 'server:other', 60_000);
+    assert.equal(reclaimed?.id, job.id);
+    release();
+    await w.stop();
+    const current = await fx.tasks.getJob(job.id);
+    assert.equal(current?.state, 'running', 'the stale run did not finish the job');
+    assert.equal(current?.lease_owner, 'server:other');
   });
 
   test('a runner for an agent-side kind is refused', () => {

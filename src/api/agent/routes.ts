@@ -107,7 +107,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/agent/v1/jobs/:job_id/claim', { config: agentRoute, schema: { hide: true, operationId: 'AgentClaimJob', tags: ['agent'], params: JobParams } }, async (request) => {
     const { job_id: jobId } = request.params;
-    const job = await tasks.claim(jobId, request.agentId as string, leaseMs);
+    const job = await tasks.claimForAgent(jobId, request.agentId as string, leaseMs);
     if (!job) throw notLeased(jobId);
     const problem = tasks.payloadProblem(job);
     if (problem !== null) {

@@ -4,6 +4,7 @@ import { ACTIVE_JOB_STATES, isTerminal, TERMINAL_JOB_STATES } from '../../core/j
 import { parseCapabilities } from '../../core/host-facts.js';
 import { captureJobKind } from './job-kind.js';
 import type { ArtifactStore } from '../../store/artifact-store.js';
+import { inScope, type EnterpriseScope } from '../../store/scope.js';
 import type { CaptureDatabase, CaptureTables, CaptureTasksTable } from './tables.js';
 import { CAPTURE_PCAP_ARTIFACT, type CaptureJobResult, type CaptureJobView } from './domain.js';
 import { countCapturePackets } from '../../engines/capture/packet-count.js';
@@ -45,22 +46,15 @@ export class CaptureStore {
   }
 
   /** Capture-capable, non-revoked agents of a project: CFW firewall instances (fw_instance_id = host_id). */
-  async firewalls(projectId: string, eps: string[] | null): Promise<Agent[]> {
-    if (eps !== null && eps.length === 0) return [];
-    let q = this.db.selectFrom('agents').selectAll().where('project_id', '=', projectId).where('revoked_at', 'is', null);
-    if (eps !== null) q = q.where('enterprise_project_id', 'in', eps);
-    const rows = await q.orderBy('enrolled_at').orderBy('id').execute();
+  async firewalls(projectId: string, eps: EnterpriseScope): Promise<Agent[]> {
+    const rows = await this.db.selectFrom('agents').selectAll().where('project_id', '=', projectId).where('revoked_at', 'is', null)
+      .where(inScope('enterprise_project_id', eps)).orderBy('enrolled_at').orderBy('id').execute();
     return rows.filter((a) => isCaptureCapable(a));
   }
 
-  async firewall(projectId: string, fwInstanceId: string, eps: string[] | null): Promise<Agent | undefined> {
-    let q = this.db.selectFrom('agents').selectAll().where('project_id', '=', projectId).where('host_id', '=', fwInstanceId)
-      .where('revoked_at', 'is', null);
-    if (eps !== null) {
-      if (eps.length === 0) return undefined;
-      q = q.where('enterprise_project_id', 'in', eps);
-    }
-    const agent = await q.executeTakeFirst();
+  async firewall(projectId: string, fwInstanceId: string, eps: EnterpriseScope): Promise<Agent | undefined> {
+    const agent = await this.db.selectFrom('agents').selectAll().where('project_id', '=', projectId).where('host_id', '=', fwInstanceId)
+      .where('revoked_at', 'is', null).where(inScope('enterprise_project_id', eps)).executeTakeFirst();
     return agent && isCaptureCapable(agent) ? agent : undefined;
   }
 
