@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the inventory extractor tests (test/engines/inventory) need:
 #   rpm   rpm + rpmbuild: the tests build tiny packages and a real rpmdb.sqlite to cross-check the rpm extractor
+#   db5.3-util  db5.3_load: the tests write a BerkeleyDB rpm `Packages` with libdb itself
 #   tar   unpacks the alpine image layer for the apk extractor test (normally present)
 # Idempotent: does nothing when every tool is already present; runs `apt-get update` at most once,
 # and only when something is missing. Must run as root (or via sudo) on Debian/Ubuntu.
 set -euo pipefail
 
-declare -A probe=([rpm]=rpmbuild [tar]=tar)
+declare -A probe=([rpm]=rpmbuild [db5.3-util]=db5.3_load [tar]=tar)
 
 missing=()
-for pkg in rpm tar; do
+for pkg in rpm db5.3-util tar; do
   command -v "${probe[$pkg]}" >/dev/null 2>&1 || missing+=("$pkg")
 done
 

@@ -181,7 +181,8 @@ class InventoryRun {
     }
     status.files++;
     try {
-      const found = await extractor.extract({ path: rel, size, read: () => read(extractor.maxFileBytes), os: this.os });
+      const report = (message: string): void => void status.errors.push({ path: rel, message });
+      const found = await extractor.extract({ path: rel, size, read: () => read(extractor.maxFileBytes), os: this.os, report });
       status.packages += found.length;
       this.packages.push(...found);
     } catch (err) {

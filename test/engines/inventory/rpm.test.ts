@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { cpSync, readdirSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { rpmExtractor, sourceRpmName } from '../../../src/engines/inventory/os/rpm.js';
+import type { InventoryPackage } from '../../../src/engines/inventory/types.js';
 import { collectInventory } from '../../../src/engines/inventory/walk.js';
 import { put, run, tempRoot } from './inventory-helpers.js';
 
@@ -51,7 +53,39 @@ function buildDatabase(work: string): string {
   return dbpath;
 }
 
-describe('rpm extractor (sqlite rpmdb built by rpm itself)', () => {
+const QF = '%{NAME} %{EPOCHNUM}:%{VERSION}-%{RELEASE} %{ARCH} %{SOURCERPM}\n';
+
+/** The extractor's package in the shape of an `rpm -qa --qf QF` line. */
+function asQueryLine(p: InventoryPackage): string {
+  const evr = p.version.includes(':') ? p.version : `0:${p.version}`;
+  return `${p.name} ${evr} ${p.arch} ${p.sourceName}-${p.version.replace(/^\d+:/, '')}.src.rpm`;
+}
+
+/**
+ * Copies the header blobs of the sqlite rpmdb into a BerkeleyDB hash `Packages` written by libdb's own db_load
+ * (keys: the native-endian header number, as rpm's bdb backend stores them).
+ */
+function writeBerkeleyDbPackages(sqliteDir: string, targetDir: string, pageSize: number): void {
+  const db = new Database(path.join(sqliteDir, 'rpmdb.sqlite'), { readonly: true });
+  const lines = ['VERSION=3', 'format=bytevalue', 'type=hash', `db_pagesize=${pageSize}`, 'HEADER=END'];
+  try {
+    for (const row of db.prepare('SELECT hnum, blob FROM Packages').raw().all()) {
+      const [hnum, blob] = row as [number, Buffer];
+      const key = Buffer.alloc(4);
+      key.writeUInt32LE(hnum);
+      lines.push(` ${key.toString('hex')}`, ` ${blob.toString('hex')}`);
+    }
+  } finally {
+    db.close();
+  }
+  lines.push('DATA=END', '');
+  const dump = put(targetDir, '../dump.txt', lines.join('\n'));
+  mkdirSync(targetDir, { recursive: true });
+  run(['db5.3_load', '-f', dump, path.join(targetDir, 'Packages')]);
+  rmSync(dump);
+}
+
+describe('rpm extractor (rpmdb built by rpm itself)', () => {
   const work = tempRoot('gp-rpm-');
   let dbpath = '';
   before(() => {
@@ -65,17 +99,13 @@ describe('rpm extractor (sqlite rpmdb built by rpm itself)', () => {
       try {
         cpSync(dbpath, path.join(root, location), { recursive: true });
         put(root, 'etc/os-release', 'ID="almalinux"\nVERSION_ID="9.3"\n');
-        const expected = run(['rpm', '-qa', '--dbpath', dbpath, '--qf', '%{NAME} %{EPOCHNUM}:%{VERSION}-%{RELEASE} %{ARCH} %{SOURCERPM}\n'])
+        const expected = run(['rpm', '-qa', '--dbpath', dbpath, '--qf', QF])
           .trim()
           .split('\n')
           .sort();
         assert.equal(expected.length, PACKAGES.length);
         const result = await collectInventory(root, { extractors: [rpmExtractor] });
-        const found = result.packages.map((p) => {
-          const evr = p.version.includes(':') ? p.version : `0:${p.version}`;
-          return `${p.name} ${evr} ${p.arch} ${p.sourceName}-${p.version.replace(/^\d+:/, '')}.src.rpm`;
-        });
-        assert.deepEqual(found.sort(), expected);
+        assert.deepEqual(result.packages.map(asQueryLine).sort(), expected);
         const beta = result.packages.find((p) => p.name === 'gp-beta');
         assert.equal(beta?.version, '2:2.3.4-5.el9');
         assert.equal(beta?.epoch, 2);
@@ -88,13 +118,42 @@ describe('rpm extractor (sqlite rpmdb built by rpm itself)', () => {
     });
   }
 
-  it('reports a BerkeleyDB Packages file as unsupported instead of silently listing nothing', async () => {
+  for (const pageSize of [512, 4096, 16384]) {
+    it(`lists what rpm -qa (bdb_ro backend) lists from a BerkeleyDB Packages file, ${pageSize}-byte pages`, async () => {
+      const { root, cleanup } = tempRoot();
+      try {
+        const bdbDir = path.join(root, 'var/lib/rpm');
+        writeBerkeleyDbPackages(dbpath, bdbDir, pageSize);
+        const expected = run(['rpm', '--define', '_db_backend bdb_ro', '-qa', '--dbpath', bdbDir, '--qf', QF]).trim().split('\n').sort();
+        assert.equal(expected.length, PACKAGES.length);
+        const result = await collectInventory(root, { extractors: [rpmExtractor] });
+        assert.deepEqual(result.packages.map(asQueryLine).sort(), expected);
+        assert.ok(result.packages.every((p) => p.ecosystem === 'RPM' && p.location === 'var/lib/rpm/Packages'));
+        assert.deepEqual(result.extractors[0]?.errors, []);
+      } finally {
+        cleanup();
+      }
+    });
+  }
+
+  it('reports an NDB Packages.db as unsupported instead of silently listing nothing', async () => {
+    const { root, cleanup } = tempRoot();
+    try {
+      put(root, 'usr/lib/sysimage/rpm/Packages.db', Buffer.alloc(4096));
+      const result = await collectInventory(root, { extractors: [rpmExtractor] });
+      assert.equal(result.packages.length, 0);
+      assert.match(result.extractors[0]?.errors[0]?.message ?? '', /NDB rpm databases \(SUSE\) are not supported/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('records a BerkeleyDB file that is not a hash database as an extractor error', async () => {
     const { root, cleanup } = tempRoot();
     try {
       put(root, 'var/lib/rpm/Packages', Buffer.alloc(4096));
       const result = await collectInventory(root, { extractors: [rpmExtractor] });
-      assert.equal(result.packages.length, 0);
-      assert.match(result.extractors[0]?.errors[0]?.message ?? '', /BerkeleyDB rpm databases are not supported/);
+      assert.match(result.extractors[0]?.errors[0]?.message ?? '', /not a BerkeleyDB hash database/);
     } finally {
       cleanup();
     }

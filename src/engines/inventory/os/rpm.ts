@@ -1,17 +1,35 @@
 import type { Extractor, InventoryPackage } from '../types.js';
+import { readBerkeleyDbHashValues } from './rpm-bdb.js';
 import { parseRpmHeader, RPMTAG } from './rpm-header.js';
 import { readSqliteRpmdb } from './rpm-sqlite.js';
 
-const SQLITE_DBS = new Set(['var/lib/rpm/rpmdb.sqlite', 'usr/lib/sysimage/rpm/rpmdb.sqlite']);
-/** BerkeleyDB (RHEL ≤ 8, CentOS 7) and NDB (SUSE) databases: recognised, reported as unsupported. */
-const LEGACY_DBS = new Map([
-  ['var/lib/rpm/Packages', 'BerkeleyDB'],
-  ['var/lib/rpm/Packages.db', 'NDB'],
-  ['usr/lib/sysimage/rpm/Packages.db', 'NDB'],
-]);
+interface RpmDatabaseFormat {
+  name: string;
+  paths: readonly string[];
+  /** The header blobs stored in the database file. */
+  headers(bytes: Buffer): Buffer[];
+}
+
+/** Where each rpmdb backend lives (`/var/lib/rpm` is a symlink to `/usr/lib/sysimage/rpm` on newer systems). */
+const FORMATS: readonly RpmDatabaseFormat[] = [
+  { name: 'sqlite', paths: ['var/lib/rpm/rpmdb.sqlite', 'usr/lib/sysimage/rpm/rpmdb.sqlite'], headers: readSqliteRpmdb },
+  { name: 'BerkeleyDB', paths: ['var/lib/rpm/Packages', 'usr/lib/sysimage/rpm/Packages'], headers: readBerkeleyDbHashValues },
+  {
+    name: 'NDB',
+    paths: ['var/lib/rpm/Packages.db', 'usr/lib/sysimage/rpm/Packages.db'],
+    headers: () => {
+      throw new Error('NDB rpm databases (SUSE) are not supported yet; packages in this file were not listed');
+    },
+  },
+];
+
+const FORMAT_BY_PATH = new Map(FORMATS.flatMap((f) => f.paths.map((p) => [p, f] as const)));
 
 /** rpm's own key for the imported signing keys; they are not software. */
 const PUBKEY_PSEUDO_PACKAGE = 'gpg-pubkey';
+
+/** BerkeleyDB bookkeeping records (a 4-byte counter) are shorter than any header preamble. */
+const MIN_HEADER_BYTES = 8;
 
 /** `foo-1.2-3.el9.src.rpm` → `foo` (the name is everything before the last two `-` fields). */
 export function sourceRpmName(sourceRpm: string): string | undefined {
@@ -38,30 +56,30 @@ function headerToPackage(blob: Buffer, location: string, ecosystem: string): Inv
 }
 
 /**
- * rpm's package database. The sqlite backend (RHEL 9+, AlmaLinux, Rocky, Fedora 33+) is read in memory from the
- * bytes the walker read, never opened in the scanned root. Without an OSV ecosystem for the OS (Fedora, CentOS,
- * no os-release) packages are reported under the bare `RPM` pseudo-ecosystem, which matches no advisory.
+ * rpm's package database: sqlite (RHEL 9+, AlmaLinux, Rocky, Fedora 33+), read in memory from the bytes the
+ * walker read, never opened in the scanned root; BerkeleyDB hash `Packages` (RHEL ≤ 8, CentOS 7), parsed
+ * directly; NDB (SUSE) is reported as unsupported. Without an OSV ecosystem for the OS (Fedora, CentOS, no
+ * os-release) packages are reported under the bare `RPM` pseudo-ecosystem, which matches no advisory.
  */
 export const rpmExtractor: Extractor = {
   name: 'os/rpm',
   version: 1,
   maxFileBytes: 512 * 1024 * 1024,
-  fileRequired: (file) => SQLITE_DBS.has(file.path) || LEGACY_DBS.has(file.path),
+  fileRequired: (file) => FORMAT_BY_PATH.has(file.path),
   async extract(input) {
-    const legacy = LEGACY_DBS.get(input.path);
-    if (legacy) throw new Error(`${legacy} rpm databases are not supported yet; packages in this file were not listed`);
+    const format = FORMAT_BY_PATH.get(input.path);
+    if (!format) return [];
     const ecosystem = input.os?.ecosystem ?? 'RPM';
     const packages: InventoryPackage[] = [];
-    const problems: string[] = [];
-    for (const blob of readSqliteRpmdb(await input.read())) {
+    for (const blob of format.headers(await input.read())) {
+      if (blob.length < MIN_HEADER_BYTES) continue;
       try {
         const pkg = headerToPackage(blob, input.path, ecosystem);
         if (pkg) packages.push(pkg);
       } catch (err) {
-        problems.push(err instanceof Error ? err.message : String(err));
+        input.report(`${format.name} header skipped: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    if (problems.length > 0 && packages.length === 0) throw new Error(`no readable package header: ${problems[0]}`);
     return packages;
   },
 };
