@@ -13,7 +13,7 @@ describe('dpkg extractor', () => {
       put(root, 'etc/os-release', readFileSync('/etc/os-release'));
       const expected = run(['dpkg-query', '--admindir', `${root}/var/lib/dpkg`, '-W', '-f', '${db:Status-Abbrev}|${Package} ${Version}\n'])
         .split('\n')
-        .filter((line) => line.startsWith('ii'))
+        .filter((line) => line.startsWith('ii') || line.startsWith('hi'))
         .map((line) => line.slice(line.indexOf('|') + 1))
         .sort();
       assert.ok(expected.length > 10, 'this machine has dpkg packages');
@@ -30,7 +30,7 @@ describe('dpkg extractor', () => {
     }
   });
 
-  it('keeps Source name and version, skips not-installed paragraphs, reads distroless status.d', async () => {
+  it('keeps Source name and version, keeps held packages, skips not-installed paragraphs, reads distroless status.d', async () => {
     const { root, cleanup } = tempRoot();
     try {
       put(root, 'etc/os-release', 'ID=debian\nVERSION_ID="11"\n');
@@ -42,6 +42,8 @@ describe('dpkg extractor', () => {
           'Package: gone\nStatus: deinstall ok config-files\nVersion: 1.0',
           'Package: half\nStatus: install ok half-configured\nVersion: 1.0',
           'Package: bash\nStatus: install ok installed\nVersion: 5.2-1\n',
+          'Package: held\nStatus: hold ok installed\nVersion: 0.1\n',
+          'Package: broken\nStatus: install reinstreq installed\nVersion: 0.2\n',
         ].join('\n\n'),
       );
       put(root, 'var/lib/dpkg/status.d/tzdata', 'Package: tzdata\nVersion: 2024a-0+deb11u1\nArchitecture: all\n');
@@ -51,6 +53,7 @@ describe('dpkg extractor', () => {
         result.packages.map((p) => [p.name, p.version, p.sourceName, p.sourceVersion, p.ecosystem, p.location]),
         [
           ['bash', '5.2-1', 'bash', undefined, 'Debian:11', 'var/lib/dpkg/status'],
+          ['held', '0.1', 'held', undefined, 'Debian:11', 'var/lib/dpkg/status'],
           ['libssl3', '3.0.11-1~deb12u2+b1', 'openssl', '3.0.11-1~deb12u2', 'Debian:11', 'var/lib/dpkg/status'],
           ['tzdata', '2024a-0+deb11u1', 'tzdata', undefined, 'Debian:11', 'var/lib/dpkg/status.d/tzdata'],
         ],

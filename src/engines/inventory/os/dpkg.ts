@@ -27,6 +27,16 @@ export function parseDeb822(text: string): Array<Map<string, string>> {
 }
 
 /**
+ * `Status: <want> <flag> <state>`: only fully installed packages count (`install ok installed`, and `hold ok
+ * installed` — a held package is installed too, dpkg-query shows it as `hi`). Half-installed, config-files,
+ * unpacked or error-flagged packages are skipped.
+ */
+function isInstalled(status: string): boolean {
+  const [want, flag, state] = status.split(/\s+/);
+  return (want === 'install' || want === 'hold') && flag === 'ok' && state === 'installed';
+}
+
+/**
  * Without a detected OS the packages are still reported, under the bare `Debian` ecosystem (no release: a
  * matcher can list them but not claim a vulnerability for a specific release).
  */
@@ -40,7 +50,7 @@ function toPackage(fields: Map<string, string>, location: string, ecosystem: str
   if (!name || !version) return null;
   const status = fields.get('status');
   // distroless images write one paragraph per file under status.d/ without a Status field: they are installed.
-  if (status === undefined ? !fromStatusDir : status.split(/\s+/).join(' ') !== 'install ok installed') return null;
+  if (status === undefined ? !fromStatusDir : !isInstalled(status)) return null;
   const pkg: InventoryPackage = { name, version, ecosystem, kind: 'os', location, extractor: dpkgExtractor.name };
   const source = /^(\S+)(?:\s+\(([^)]+)\))?/.exec(fields.get('source') ?? '');
   pkg.sourceName = source?.[1] ?? name;

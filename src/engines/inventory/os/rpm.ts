@@ -64,7 +64,8 @@ function headerToPackage(blob: Buffer, location: string, ecosystem: string): Inv
 export const rpmExtractor: Extractor = {
   name: 'os/rpm',
   version: 1,
-  maxFileBytes: 512 * 1024 * 1024,
+  // The sqlite reader holds the file and one in-memory copy; real rpmdbs are tens of MiB.
+  maxFileBytes: 256 * 1024 * 1024,
   fileRequired: (file) => FORMAT_BY_PATH.has(file.path),
   async extract(input) {
     const format = FORMAT_BY_PATH.get(input.path);
