@@ -37,13 +37,15 @@ class WalkTruncated extends Error {}
  * Collects the packages under `root`: detects the OS, then walks the tree once (iteratively, lstat semantics:
  * symlinks are never followed, only directories and regular files are looked at) and hands each file an
  * extractor asks for to that extractor. Bounded in entries, depth, bytes read and wall time; an extractor that
- * throws has the error recorded in its status and the others carry on.
+ * throws has the error recorded in its status and the others carry on. Rejects when `root` is not a directory.
  */
 export async function collectInventory(root: string, options: CollectOptions = {}): Promise<InventoryResult> {
   const started = Date.now();
   const limits = resolveLimits(options.limits);
   const signal = options.signal;
   signal?.throwIfAborted();
+  const rootStat = await fsp.stat(root);
+  if (!rootStat.isDirectory()) throw new Error(`inventory root ${root} is not a directory`);
   const os = await detectOs(root);
   const run = new InventoryRun(root, os, options.extractors ?? registry.all, limits, started, signal);
   await run.walk();

@@ -206,6 +206,13 @@ describe('inventory walk safety', () => {
       await assert.rejects(collectInventory(root, { extractors: [aborting], signal: controller.signal }), { name: 'AbortError' });
     }));
 
+  it('rejects a root that is missing or not a directory', () =>
+    withRoot(async (root) => {
+      const file = put(root, 'plain', 'x');
+      await assert.rejects(collectInventory(file), /is not a directory/);
+      await assert.rejects(collectInventory(path.join(root, 'missing')), { code: 'ENOENT' });
+    }));
+
   it('returns packages sorted deterministically', () =>
     withRoot(async (root) => {
       for (const name of ['zz', 'aa', 'mm']) put(root, `d/${name}`, 'x');
