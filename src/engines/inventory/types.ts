@@ -51,6 +51,8 @@ export interface ExtractInput {
   read(): Promise<Buffer>;
   /** The OS detected for this root before extraction (null when none). */
   os: OsInfo | null;
+  /** Records a problem with part of the file (one bad record) in the extractor's status; extraction goes on. */
+  report(message: string): void;
 }
 
 export interface Extractor {
