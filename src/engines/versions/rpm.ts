@@ -76,14 +76,17 @@ function parseEvr(evr: string): Evr {
   return { epoch, version: evr.slice(versionStart, releaseAt), release: evr.slice(releaseAt + 1) };
 }
 
-/** Full EVR order (rpmverCmp): epoch, then version, then release only when both sides have one. */
+/** Full EVR order (rpm.vercmp / rpmverCmp): epoch, version, then release; a missing release sorts below any. */
 function compare(a: string, b: string): number {
   const x = parseEvr(a);
   const y = parseEvr(b);
   const byEpoch = rpmvercmp(x.epoch, y.epoch);
   if (byEpoch !== 0) return byEpoch;
   const byVersion = rpmvercmp(x.version, y.version);
-  if (byVersion !== 0 || x.release === undefined || y.release === undefined) return byVersion;
+  if (byVersion !== 0) return byVersion;
+  if (x.release === undefined || y.release === undefined) {
+    return x.release === y.release ? 0 : x.release === undefined ? -1 : 1;
+  }
   return rpmvercmp(x.release, y.release);
 }
 
