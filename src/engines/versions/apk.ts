@@ -154,8 +154,12 @@ function compare(a: string, b: string): number {
   return 0;
 }
 
-/** apk_version_validate: tokens all the way to the end without an invalid one. */
+/**
+ * apk_version_validate (tokens all the way to the end without an invalid one), plus apk-tools 3's requirement that
+ * a version is non-empty and starts with a digit (2.x's tokenizer lets `` and `a1` through).
+ */
 function isValid(version: string): boolean {
+  if (!isDigit(version[0])) return false;
   const cursor = new Cursor(version);
   let steps = 0;
   while (cursor.type !== Token.End && cursor.type !== Token.Invalid && steps++ <= 2 * version.length + 2) cursor.getToken();

@@ -15,7 +15,7 @@ export interface Vector {
 }
 
 /** Reads one vector file's lines; throws (failing the test) with the path when it is missing. */
-function readLines(name: string): string[] {
+export function readLines(name: string): string[] {
   const path = `${VECTORS_DIR}${name}`;
   if (!existsSync(path)) {
     throw new Error(`version vector file ${path} is missing: these tests need ../shared/data/version-vectors/ next to the repo`);
