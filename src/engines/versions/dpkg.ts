@@ -1,4 +1,4 @@
-import { compareDigitRuns } from './digits.js';
+import { compareDigitRuns } from './compare-helpers.js';
 import type { VersionComparator } from './types.js';
 
 /** Debian package versions (`[epoch:]upstream[-revision]`), ordered as `dpkg --compare-versions` orders them. */

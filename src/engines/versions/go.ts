@@ -1,4 +1,5 @@
-import { compareParsedOrText, compareSemverParts, type SemverParts } from './semver.js';
+import { compareParsedOrText } from './compare-helpers.js';
+import { compareSemverParts, type SemverParts } from './semver.js';
 import type { VersionComparator } from './types.js';
 
 /**

@@ -1,4 +1,4 @@
-import { compareStrings } from './digits.js';
+import { compareStrings } from './compare-helpers.js';
 import type { VersionComparator } from './types.js';
 
 /**

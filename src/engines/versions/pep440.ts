@@ -1,4 +1,4 @@
-import { compareDigitRuns, compareStrings } from './digits.js';
+import { compareDigitRuns, compareParsedOrText, compareStrings } from './compare-helpers.js';
 import type { VersionComparator } from './types.js';
 
 /** Python package versions, parsed and ordered as `packaging.version.Version` (PEP 440) does. */
@@ -94,20 +94,10 @@ function compareParsed(a: Pep440Version, b: Pep440Version): number {
   return compareSlots(a.post, b.post) || compareSlots(a.dev, b.dev) || compareLocal(a.local, b.local);
 }
 
-/** Invalid versions sort before every valid one, and among themselves by their text. */
-function compare(a: string, b: string): number {
-  const x = parse(a);
-  const y = parse(b);
-  if (x === undefined || y === undefined) {
-    if (x !== y) return x === undefined ? -1 : 1;
-    return compareStrings(a, b);
-  }
-  return compareParsed(x, y);
-}
-
 export const pep440Comparator: VersionComparator = {
   name: 'pep440',
   ecosystems: ['PyPI'],
-  compare,
+  // Invalid versions sort before every valid one, and among themselves by their text.
+  compare: (a, b) => compareParsedOrText(a, b, parse, compareParsed),
   isValid: (version) => parse(version) !== undefined,
 };

@@ -1,4 +1,4 @@
-import { compareDigitRuns, compareStrings } from './digits.js';
+import { compareDigitRuns, compareParsedOrText, compareStrings } from './compare-helpers.js';
 import type { VersionComparator } from './types.js';
 
 /** SemVer 2.0.0 as npm's `semver` package parses (strict mode) and orders it; build metadata is ignored. */
@@ -47,17 +47,6 @@ export function compareSemverParts(a: SemverParts, b: SemverParts): number {
     if (diff !== 0) return diff;
   }
   return comparePrerelease(a.prerelease, b.prerelease);
-}
-
-/** Invalid versions sort before every valid one, and among themselves by their text. */
-export function compareParsedOrText<T>(a: string, b: string, parseOne: (v: string) => T | undefined, ordered: (x: T, y: T) => number): number {
-  const x = parseOne(a);
-  const y = parseOne(b);
-  if (x === undefined || y === undefined) {
-    if (x !== y) return x === undefined ? -1 : 1;
-    return compareStrings(a, b);
-  }
-  return ordered(x, y);
 }
 
 export const semverComparator: VersionComparator = {

@@ -24,7 +24,29 @@ const ASCENDING = [
   'v2.1.0',
 ];
 
+/** golang.org/x/mod/semver's semver_test.go `tests` table: input and canonical form ('' = invalid), ascending. */
+const XMOD_TABLE: [string, string][] = [
+  ['bad', ''], ['v1-alpha.beta.gamma', ''], ['v1-pre', ''], ['v1+meta', ''], ['v1-pre+meta', ''], ['v1.2-pre', ''], ['v1.2+meta', ''], ['v1.2-pre+meta', ''],
+  ['v1.0.0-alpha', 'v1.0.0-alpha'], ['v1.0.0-alpha.1', 'v1.0.0-alpha.1'], ['v1.0.0-alpha.beta', 'v1.0.0-alpha.beta'], ['v1.0.0-beta', 'v1.0.0-beta'],
+  ['v1.0.0-beta.2', 'v1.0.0-beta.2'], ['v1.0.0-beta.11', 'v1.0.0-beta.11'], ['v1.0.0-rc.1', 'v1.0.0-rc.1'], ['v1', 'v1.0.0'], ['v1.0', 'v1.0.0'],
+  ['v1.0.0', 'v1.0.0'], ['v1.2', 'v1.2.0'], ['v1.2.0', 'v1.2.0'], ['v1.2.3-456', 'v1.2.3-456'], ['v1.2.3-456.789', 'v1.2.3-456.789'],
+  ['v1.2.3-456-789', 'v1.2.3-456-789'], ['v1.2.3-456a', 'v1.2.3-456a'], ['v1.2.3-pre', 'v1.2.3-pre'], ['v1.2.3-pre+meta', 'v1.2.3-pre'],
+  ['v1.2.3-pre.1', 'v1.2.3-pre.1'], ['v1.2.3-zzz', 'v1.2.3-zzz'], ['v1.2.3', 'v1.2.3'], ['v1.2.3+meta', 'v1.2.3'], ['v1.2.3+meta-pre', 'v1.2.3'],
+  ['v1.2.3+meta-pre.sha.256a', 'v1.2.3'],
+];
+
 describe('go comparator', () => {
+  it("agrees with x/mod/semver's own IsValid and Compare table (invalid ones tie-break by text here)", () => {
+    XMOD_TABLE.forEach(([a, canonA], i) => {
+      assert.equal(goComparator.isValid(a), canonA !== '', `isValid(${a})`);
+      XMOD_TABLE.forEach(([b, canonB], j) => {
+        if (canonA === '' && canonB === '') return;
+        const want = canonA === canonB ? 0 : i < j ? -1 : 1;
+        assert.equal(goComparator.compare(a, b), want, `compare(${a}, ${b})`);
+      });
+    });
+  });
+
   it('orders semver, pseudo-versions and +incompatible as x/mod/semver does', () => {
     for (let i = 0; i < ASCENDING.length; i++) {
       for (let j = i + 1; j < ASCENDING.length; j++) {
