@@ -4,6 +4,7 @@ import { createRegistry, DuplicateRegistrationError, type Registry } from '../co
 import { CORE_MIGRATIONS, type MigrationSet } from '../store/database.js';
 import { exportJobKind } from '../export/export-kind.js';
 import { captureFamily } from './capture/index.js';
+import { vulScanFamily } from './vul-scan/index.js';
 import type { ServerFamily } from './types.js';
 
 /**
@@ -18,6 +19,7 @@ const CORE_JOB_KINDS: readonly AnyJobKind[] = [exportJobKind];
 /** Every family's server side: one line per family. */
 const FAMILIES: readonly ServerFamily[] = [
   captureFamily,
+  vulScanFamily,
 ];
 
 export interface AssembledFamilies {

@@ -17,7 +17,7 @@ const family = (name: string, extra: Partial<ServerFamily> = {}): ServerFamily =
 
 describe('family registries', () => {
   test('the shipped families assemble: capture with its kind, migration, quotas and CLI verb', () => {
-    assert.deepEqual(serverFamilies.all.map((f) => f.name), ['capture']);
+    assert.deepEqual(serverFamilies.all.map((f) => f.name), ['capture', 'vul-scan']);
     assert.equal(jobKinds.get('capture')?.runsOn, 'agent');
     assert.ok('0002_capture' in allMigrations);
     for (const name of Object.keys(CORE_MIGRATIONS)) assert.ok(name in allMigrations, name);
