@@ -1,6 +1,6 @@
 import type { ExtractInput, Extractor, FileInfo, InventoryPackage } from '../types.js';
 import { baseName, MiB, PackageCollector } from './common.js';
-import { readGoBuildInfo } from './go-buildinfo.js';
+import { readGoBuildInfo, type GoModule } from './go-buildinfo.js';
 
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 const MIN_BINARY_BYTES = 1024;
@@ -12,10 +12,15 @@ const NOT_BINARIES = /^(?:etc|usr\/share|usr\/include|usr\/src|var\/lib\/(?:dpkg
  * as package `stdlib` at the toolchain's version (as OSV lists Go stdlib advisories). Candidates are files
  * under a `bin`/`sbin` directory, or extensionless files outside data trees; non-ELF files yield nothing.
  */
+/** `(devel)` main modules and replacements by a local directory (`=> ./internal/x`) name no release. */
+function isReleased(mod: GoModule): boolean {
+  return mod.version !== '(devel)' && !mod.path.startsWith('.') && !mod.path.startsWith('/');
+}
+
 export const goBinaryExtractor: Extractor = {
   name: 'go/binary',
   version: 1,
-  maxFileBytes: 64 * MiB,
+  maxFileBytes: 128 * MiB,
   fileRequired(file: FileInfo): boolean {
     if (NOT_BINARIES.test(file.path) || `/${file.path}`.includes('/node_modules/')) return false;
     const name = baseName(file.path);
@@ -36,8 +41,9 @@ export const goBinaryExtractor: Extractor = {
     const out = new PackageCollector('Go', this.name, input.path);
     const toolchain = /^go(\d+\.\d+)(\.\d+)?/.exec(info.goVersion);
     if (toolchain?.[1]) out.add('stdlib', `${toolchain[1]}${toolchain[2] ?? '.0'}`);
-    if (info.main && info.main.version !== '(devel)') out.add(info.main.path, info.main.version.replace(/^v/, ''));
-    for (const dep of info.deps) out.add(dep.path, dep.version.replace(/^v/, ''));
+    for (const mod of info.main ? [info.main, ...info.deps] : info.deps) {
+      if (isReleased(mod)) out.add(mod.path, mod.version.replace(/^v/, ''));
+    }
     return out.packages;
   },
 };

@@ -49,14 +49,14 @@ export const goModExtractor: Extractor = {
 
 function directive(verb: string, args: string, requires: Array<{ path: string; version: string }>, replaces: Map<string, Replacement[]>): void {
   const words = args.split(/\s+/).map(unquoteGo);
-  if (verb === 'require' && words.length >= 2 && words[0] && words[1]) {
+  if (verb === 'require' && words.length >= 2 && words[0] && words[1] && /^v\d/.test(words[1])) {
     requires.push({ path: words[0], version: words[1] });
   } else if (verb === 'replace') {
     const arrow = words.indexOf('=>');
     const from = words.slice(0, arrow);
     const to = words.slice(arrow + 1);
     if (arrow < 1 || !from[0] || !to[0]) return;
-    const target = to[1] ? { path: to[0], version: to[1] } : null;
+    const target = to[1] && /^v\d/.test(to[1]) ? { path: to[0], version: to[1] } : null;
     const list = replaces.get(from[0]) ?? [];
     list.push({ oldVersion: from[1], target });
     replaces.set(from[0], list);
