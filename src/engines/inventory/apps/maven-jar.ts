@@ -9,7 +9,7 @@ const MAX_NESTING = 2;
 /** Bytes inflated from one file, all nested archives included. */
 const MAX_INFLATED_PER_FILE = 256 * MiB;
 
-const LIMITS: ZipLimits = { maxEntries: 65_535, maxEntryBytes: 64 * MiB, maxRatio: 100, ratioFloorBytes: MiB };
+const LIMITS: ZipLimits = { maxEntries: 50_000, maxEntryBytes: 64 * MiB, maxRatio: 100, ratioFloorBytes: MiB };
 const PROPERTIES_LIMITS: ZipLimits = { ...LIMITS, maxEntryBytes: 256 * 1024 };
 
 /**
