@@ -7,6 +7,9 @@ const MIN_BINARY_BYTES = 1024;
 /** Trees that hold no executables worth opening (documentation, headers, configuration, package data). */
 const NOT_BINARIES = /^(?:etc|usr\/share|usr\/include|usr\/src|var\/lib\/(?:dpkg|rpm|apk)|var\/cache|var\/log|proc|sys|dev|tmp)\//;
 
+/** Extensionless names that are text by convention: `LICENSE`, `PKG-INFO`, `Makefile`, `Dockerfile`, … */
+const LIKELY_TEXT = /^(?:[A-Z0-9_-]+|[A-Z][a-z]*file)$/;
+
 /**
  * Go binaries (ELF): the modules compiled in, from the embedded build info, plus the Go standard library
  * as package `stdlib` at the toolchain's version (as OSV lists Go stdlib advisories). Candidates are files
@@ -25,7 +28,7 @@ export const goBinaryExtractor: Extractor = {
     if (NOT_BINARIES.test(file.path) || `/${file.path}`.includes('/node_modules/')) return false;
     const name = baseName(file.path);
     const inBinDir = /(?:^|\/)s?bin\/[^/]+$/.test(file.path);
-    if (!inBinDir && (name.includes('.') || name.startsWith('.'))) return false;
+    if (!inBinDir && (name.includes('.') || LIKELY_TEXT.test(name) || /\.(?:dist|egg)-info\//.test(file.path))) return false;
     return file.size() >= MIN_BINARY_BYTES;
   },
   async extract(input: ExtractInput): Promise<InventoryPackage[]> {

@@ -99,7 +99,7 @@ describe('Go binary build-info extractor', () => {
     for (const path of ['usr/bin/kubectl', 'usr/local/sbin/x', 'opt/app/bin/server', 'app/server', 'root/go/bin/tool.v2']) {
       assert.equal(goBinaryExtractor.fileRequired(fileInfo(path, 5_000_000)), true, path);
     }
-    for (const path of ['usr/share/doc/x/copyright', 'etc/hostname', 'app/config.json', 'usr/lib/libx.so.1', 'app/node_modules/esbuild/esbuild', 'usr/bin/tiny']) {
+    for (const path of ['usr/share/doc/x/copyright', 'etc/hostname', 'app/config.json', 'usr/lib/libx.so.1', 'app/node_modules/esbuild/esbuild', 'usr/bin/tiny', 'app/LICENSE', 'app/Makefile', 'x.dist-info/entry']) {
       assert.equal(goBinaryExtractor.fileRequired(fileInfo(path, path.endsWith('tiny') ? 100 : 5_000_000)), false, path);
     }
   });

@@ -1,11 +1,30 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { mavenJarExtractor } from '../../../../src/engines/inventory/apps/maven-jar.js';
 import { FIXTURES, fileInfo, inputFromBytes, inputFromFile } from './helpers.js';
+
+/** Up to `limit` jars of a local Maven repository, with the coordinates its layout gives them. */
+function localRepositoryJars(limit: number): Array<{ file: string; coordinate: string }> {
+  const root = join(homedir(), '.m2', 'repository');
+  if (!existsSync(root)) return [];
+  const jars: Array<{ file: string; coordinate: string }> = [];
+  const visit = (dir: string, parts: string[], depth: number): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (jars.length >= limit || depth > 12) return;
+      if (entry.isDirectory()) visit(join(dir, entry.name), [...parts, entry.name], depth + 1);
+      else if (entry.name.endsWith('.jar') && parts.length >= 3) {
+        const [artifact, version] = parts.slice(-2);
+        if (entry.name === `${artifact}-${version}.jar`) jars.push({ file: join(dir, entry.name), coordinate: `${parts.slice(0, -2).join('.')}:${artifact}@${version}` });
+      }
+    }
+  };
+  visit(root, [], 0);
+  return jars;
+}
 
 const python = spawnSync('python3', ['--version']).status === 0;
 
@@ -49,5 +68,20 @@ describe('Maven archive extractor', { skip: python ? false : 'python3 (to build 
   it('wants jar, war and ear files only', () => {
     for (const path of ['opt/app/app.jar', 'srv/ROOT.war', 'srv/app.EAR']) assert.equal(mavenJarExtractor.fileRequired(fileInfo(path)), true, path);
     for (const path of ['opt/app/app.jar.sha1', 'opt/app/pom.xml', 'opt/app/jarfile']) assert.equal(mavenJarExtractor.fileRequired(fileInfo(path)), false, path);
+  });
+
+  const local = localRepositoryJars(150);
+  it('reads the real jars of the local Maven repository as Maven built them', { skip: local.length ? false : 'no ~/.m2 repository here' }, async () => {
+    let withProperties = 0;
+    for (const jar of local) {
+      const packages = await mavenJarExtractor.extract(inputFromFile('/', jar.file));
+      if (packages.length === 0) continue; // built without pom.properties
+      withProperties++;
+      // A shaded jar carries only the poms of what it shaded in; every other jar carries its own.
+      if (!jar.file.includes('shade') && !jar.file.includes('shared-utils')) {
+        assert.ok(packages.some((p) => `${p.name}@${p.version}` === jar.coordinate), `${jar.file}: ${packages.map((p) => p.name).join(', ')}`);
+      }
+    }
+    assert.ok(withProperties > 0);
   });
 });
