@@ -71,9 +71,9 @@ describe('Go binary build-info extractor', () => {
   });
 
   const docker = '/usr/local/bin/docker';
-  it('reads a real Go binary (the docker CLI, a GOPATH build: stdlib only) and agrees with its own Go version', { skip: existsSync(docker) ? false : 'no docker binary here' }, async () => {
-    const reported = spawnSync(docker, ['version', '--format', '{{.Client.GoVersion}}'], { encoding: 'utf8', timeout: 20_000 }).stdout.trim();
-    assert.match(reported, /^go\d+\.\d+/);
+  it('reads a real Go binary (the docker CLI, a GOPATH build: stdlib only) and agrees with its own Go version', { skip: existsSync(docker) ? false : 'no docker binary here' }, async (t) => {
+    const reported = (spawnSync(docker, ['version', '--format', '{{.Client.GoVersion}}'], { encoding: 'utf8', timeout: 20_000 }).stdout ?? '').trim();
+    if (!/^go\d+\.\d+/.test(reported)) return t.skip(`docker did not report its Go version (${reported})`);
     const packages = await goBinaryExtractor.extract(inputFromFile('/', docker));
     assert.deepEqual(ids(packages), [`stdlib@${reported.slice(2)}`]);
   });
