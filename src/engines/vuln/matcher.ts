@@ -110,8 +110,11 @@ function matchPackage(pkg: InventoryPackage, index: AdvisoryIndex, comparatorFor
   const version = ruleFor(pkg.ecosystem).advisoryVersion(pkg);
   const found = new Map<string, Finding>();
   for (const key of packageKeys(pkg)) {
-    for (const entry of index.byKey.get(key) ?? []) {
-      const comparator = comparatorFor(entry.affected.package.ecosystem);
+    const entries = index.byKey.get(key);
+    if (!entries || entries.length === 0) continue;
+    // Every entry under one key has the same ecosystem, so one comparator look-up per key.
+    const comparator = comparatorFor(entries[0]!.affected.package.ecosystem);
+    for (const entry of entries) {
       if (!comparator || !entry.prepared) uncomparable.add(entry.affected.package.ecosystem);
       const hit = evaluate(version, entry, comparator);
       if (!hit) continue;

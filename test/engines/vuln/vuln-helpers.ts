@@ -22,15 +22,19 @@ export const dotted: VersionComparator = {
   isValid: (v) => /^\d+(\.\d+)*$/.test(v),
 };
 
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isAlpha = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const TILDE = 126;
+
 /** rpmvercmp of one version or release string: alternating digit/alpha segments, `~` sorts before anything. */
 function rpmSegmentCompare(a: string, b: string): number {
   let i = 0;
   let j = 0;
   for (;;) {
-    while (i < a.length && !/[A-Za-z0-9~]/.test(a[i]!)) i += 1;
-    while (j < b.length && !/[A-Za-z0-9~]/.test(b[j]!)) j += 1;
-    const ta = a[i] === '~';
-    const tb = b[j] === '~';
+    while (i < a.length && !isDigit(a.charCodeAt(i)) && !isAlpha(a.charCodeAt(i)) && a.charCodeAt(i) !== TILDE) i += 1;
+    while (j < b.length && !isDigit(b.charCodeAt(j)) && !isAlpha(b.charCodeAt(j)) && b.charCodeAt(j) !== TILDE) j += 1;
+    const ta = a.charCodeAt(i) === TILDE;
+    const tb = b.charCodeAt(j) === TILDE;
     if (ta || tb) {
       if (!ta) return 1;
       if (!tb) return -1;
@@ -39,21 +43,23 @@ function rpmSegmentCompare(a: string, b: string): number {
       continue;
     }
     if (i >= a.length || j >= b.length) return i >= a.length && j >= b.length ? 0 : i >= a.length ? -1 : 1;
-    const digit = /\d/.test(a[i]!);
-    const re = digit ? /^\d+/ : /^[A-Za-z]+/;
-    const sa = re.exec(a.slice(i))?.[0] ?? '';
-    const sb = re.exec(b.slice(j))?.[0] ?? '';
-    if (sb === '') return digit ? 1 : -1;
-    i += sa.length;
-    j += sb.length;
+    const digit = isDigit(a.charCodeAt(i));
+    const same = digit ? isDigit : isAlpha;
+    let ei = i;
+    let ej = j;
+    while (ei < a.length && same(a.charCodeAt(ei))) ei += 1;
+    while (ej < b.length && same(b.charCodeAt(ej))) ej += 1;
+    if (ej === j) return digit ? 1 : -1;
     if (digit) {
-      const na = sa.replace(/^0+/, '');
-      const nb = sb.replace(/^0+/, '');
-      if (na.length !== nb.length) return na.length < nb.length ? -1 : 1;
-      if (na !== nb) return na < nb ? -1 : 1;
-    } else if (sa !== sb) {
-      return sa < sb ? -1 : 1;
+      while (i < ei - 1 && a.charCodeAt(i) === 48) i += 1;
+      while (j < ej - 1 && b.charCodeAt(j) === 48) j += 1;
+      if (ei - i !== ej - j) return ei - i < ej - j ? -1 : 1;
     }
+    const sa = a.slice(i, ei);
+    const sb = b.slice(j, ej);
+    if (sa !== sb) return sa < sb ? -1 : 1;
+    i = ei;
+    j = ej;
   }
 }
 
