@@ -29,21 +29,23 @@ const Range = Type.Object({
   database_specific: Type.Optional(Specific),
 });
 
+const Severity = Type.Object({
+  type: Type.String({ minLength: 1, maxLength: 64 }),
+  score: Type.String({ minLength: 1, maxLength: 512 }),
+});
+
 const Affected = Type.Object({
   package: Type.Object({
     ecosystem: Type.String({ minLength: 1, maxLength: 128 }),
     name: Type.String({ minLength: 1, maxLength: 512 }),
     purl: Type.Optional(Type.String({ maxLength: 1024 })),
   }),
+  /** Per-package severity (schema 1.7). */
+  severity: Type.Optional(Type.Array(Severity, { maxItems: 64 })),
   ranges: Type.Optional(Type.Array(Range, { maxItems: 1024 })),
   versions: Type.Optional(Type.Array(Version, { maxItems: 100_000 })),
   ecosystem_specific: Type.Optional(Specific),
   database_specific: Type.Optional(Specific),
-});
-
-const Severity = Type.Object({
-  type: Type.String({ minLength: 1, maxLength: 64 }),
-  score: Type.String({ minLength: 1, maxLength: 512 }),
 });
 
 export const OsvRecordSchema = Type.Object({

@@ -4,24 +4,29 @@ import type { OsvAffected, OsvEvent } from './osv-schema.js';
 /**
  * OSV affected-range evaluation (https://ossf.github.io/osv-schema/#evaluation), with the ecosystem's comparator
  * injected. Per SEMVER/ECOSYSTEM range the events are sorted by the comparator (`introduced: "0"` lowest, ties
- * kept in record order) and walked: `introduced ≤ v` → affected, `fixed ≤ v` → not, `last_affected < v` → not,
- * and a `limit ≤ v` ends the walk as not affected (`limit: "*"` is no limit). Ranges are OR'ed with each other and
- * with the exact `versions[]` list. GIT ranges describe commits, not package versions, and are ignored. An entry
- * with neither ranges nor versions affects every version (as osv-scanner does).
+ * kept in record order) and walked: `introduced ≤ v` → affected, `fixed ≤ v` → not, `last_affected < v` → not.
+ * `limit` events are not part of the walk: when a range has any, `v` must sort below at least one of them (a limit
+ * containing `*` is infinity) — the spec's `BeforeLimits`. Ranges are OR'ed with each other and with the exact
+ * `versions[]` list. GIT ranges describe commits, not package versions, and are ignored. An entry with neither
+ * ranges nor versions affects nothing, as in the spec's `IsVulnerable`.
  */
 
 type SortedEvent =
   | { kind: 'introduced'; version: string }
   | { kind: 'fixed'; version: string }
-  | { kind: 'last_affected'; version: string }
-  | { kind: 'limit'; version: string };
+  | { kind: 'last_affected'; version: string };
+
+export interface PreparedRange {
+  /** introduced / fixed / last_affected, sorted. */
+  events: SortedEvent[];
+  /** The range's `limit` versions; empty when none (the implicit `*`). */
+  limits: string[];
+}
 
 export interface PreparedAffected {
-  /** Sorted events of each SEMVER/ECOSYSTEM range. */
-  ranges: SortedEvent[][];
+  /** The SEMVER/ECOSYSTEM ranges. */
+  ranges: PreparedRange[];
   versions: ReadonlySet<string>;
-  /** No ranges and no versions at all: every version is affected. */
-  allVersions: boolean;
 }
 
 export interface AffectedResult {
@@ -29,11 +34,11 @@ export interface AffectedResult {
   fixed?: string;
 }
 
-function toSorted(event: OsvEvent): SortedEvent {
+function toSorted(event: OsvEvent): SortedEvent | null {
   if ('introduced' in event) return { kind: 'introduced', version: event.introduced };
   if ('fixed' in event) return { kind: 'fixed', version: event.fixed };
   if ('last_affected' in event) return { kind: 'last_affected', version: event.last_affected };
-  return { kind: 'limit', version: event.limit };
+  return null;
 }
 
 function isZero(event: SortedEvent): boolean {
@@ -41,7 +46,7 @@ function isZero(event: SortedEvent): boolean {
 }
 
 export function sortEvents(events: readonly OsvEvent[], comparator: VersionComparator): SortedEvent[] {
-  return events.map(toSorted).sort((a, b) => {
+  return events.map(toSorted).filter((e): e is SortedEvent => e !== null).sort((a, b) => {
     const za = isZero(a);
     const zb = isZero(b);
     if (za || zb) return za === zb ? 0 : za ? -1 : 1;
@@ -51,15 +56,22 @@ export function sortEvents(events: readonly OsvEvent[], comparator: VersionCompa
 
 /** Sorts every range once; the result can be evaluated against many versions. */
 export function prepareAffected(affected: OsvAffected, comparator: VersionComparator): PreparedAffected {
-  const ranges = (affected.ranges ?? []).filter((r) => r.type !== 'GIT').map((r) => sortEvents(r.events, comparator));
-  const versions = new Set(affected.versions ?? []);
-  return { ranges, versions, allVersions: (affected.ranges ?? []).length === 0 && versions.size === 0 };
+  const ranges = (affected.ranges ?? []).filter((r) => r.type !== 'GIT').map((r) => ({
+    events: sortEvents(r.events, comparator),
+    limits: r.events.flatMap((e) => ('limit' in e ? [e.limit] : [])),
+  }));
+  return { ranges, versions: new Set(affected.versions ?? []) };
 }
 
-function evaluateRange(version: string, events: readonly SortedEvent[], comparator: VersionComparator): AffectedResult | null {
+function beforeLimits(version: string, limits: readonly string[], comparator: VersionComparator): boolean {
+  return limits.length === 0 || limits.some((limit) => limit.includes('*') || comparator.compare(version, limit) < 0);
+}
+
+function evaluateRange(version: string, range: PreparedRange, comparator: VersionComparator): AffectedResult | null {
+  if (!beforeLimits(version, range.limits, comparator)) return null;
   let affected = false;
   let fixed: string | undefined;
-  for (const event of events) {
+  for (const event of range.events) {
     if (event.kind === 'introduced') {
       if (isZero(event) || comparator.compare(version, event.version) >= 0) {
         affected = true;
@@ -68,10 +80,8 @@ function evaluateRange(version: string, events: readonly SortedEvent[], comparat
     } else if (event.kind === 'fixed') {
       if (comparator.compare(version, event.version) >= 0) affected = false;
       else if (affected && fixed === undefined) fixed = event.version;
-    } else if (event.kind === 'last_affected') {
-      if (comparator.compare(version, event.version) > 0) affected = false;
-    } else if (event.version !== '*' && comparator.compare(version, event.version) >= 0) {
-      return null;
+    } else if (comparator.compare(version, event.version) > 0) {
+      affected = false;
     }
   }
   if (!affected) return null;
@@ -80,10 +90,9 @@ function evaluateRange(version: string, events: readonly SortedEvent[], comparat
 
 /** Whether `version` is affected by a prepared entry, and the fix when known; null when it is not affected. */
 export function evaluatePrepared(version: string, prepared: PreparedAffected, comparator: VersionComparator): AffectedResult | null {
-  if (prepared.allVersions) return {};
   let hit: AffectedResult | null = null;
-  for (const events of prepared.ranges) {
-    const result = evaluateRange(version, events, comparator);
+  for (const range of prepared.ranges) {
+    const result = evaluateRange(version, range, comparator);
     if (result && (hit === null || (result.fixed !== undefined && hit.fixed === undefined))) hit = result;
     if (hit?.fixed !== undefined) return hit;
   }

@@ -2,10 +2,11 @@ import cvss from 'ae-cvss-calculator';
 import type { OsvRecord } from './osv-schema.js';
 
 /**
- * Severity of an advisory: CVSS base scores computed from the record's vectors (v2, v3.0, v3.1, v4.0 with
- * metæffekt's `ae-cvss-calculator`, which follows the FIRST specifications) and the distribution's own rating when
- * the record carries one. The HSS level (`severity_level`) comes from the highest CVSS score; without any score,
- * from the distribution rating; otherwise it is `Unknown`.
+ * Severity of an advisory: CVSS base scores computed from the record's vectors, record-level and per-package
+ * (`affected[].severity`), for v2, v3.0, v3.1 and v4.0 with metæffekt's `ae-cvss-calculator` (which follows the
+ * FIRST specifications), and the distribution's own rating when the record carries one. The HSS level
+ * (`severity_level`) comes from the highest CVSS score; without any score, from the distribution rating;
+ * otherwise it is `Unknown`.
  */
 
 export type HssSeverity = 'Critical' | 'High' | 'Medium' | 'Low' | 'Unknown';
@@ -104,7 +105,8 @@ export function distroRating(record: OsvRecord): string | null {
 }
 
 export function advisorySeverity(record: OsvRecord): AdvisorySeverity {
-  const scores: CvssScore[] = (record.severity ?? [])
+  const vectors = [...(record.severity ?? []), ...(record.affected ?? []).flatMap((a) => a.severity ?? [])];
+  const scores: CvssScore[] = vectors
     .filter((s) => s.type.startsWith('CVSS_'))
     .map((s) => ({ type: s.type, vector: s.score, score: cvssBaseScore(s.score) }));
   const valid = scores.map((s) => s.score).filter((s): s is number => s !== null);

@@ -33,9 +33,12 @@ describe('OSV range evaluation', () => {
     assert.deepEqual(affectedSet(entry, ['0.9', '1.0', '1.3', '1.3.1']), ['1.0', '1.3']);
   });
 
-  test('limit ends the range; "*" is no limit', () => {
+  test('limit: the version must sort below at least one limit; "*" is infinity', () => {
     assert.deepEqual(affectedSet(affected([[{ introduced: '0' }, { limit: '2.0' }]]), ['1.0', '2.0', '3.0']), ['1.0']);
     assert.deepEqual(affectedSet(affected([[{ introduced: '0' }, { limit: '*' }]]), ['1.0', '3.0']), ['1.0', '3.0']);
+    // Limits are not part of the sorted walk: a limit below an introduced does not cut the later range short.
+    const two = affected([[{ introduced: '1.0' }, { fixed: '1.5' }, { introduced: '3.0' }, { limit: '2.0' }, { limit: '4.0' }]]);
+    assert.deepEqual(affectedSet(two, ['0.5', '1.2', '1.5', '3.5', '4.0']), ['1.2', '3.5']);
   });
 
   test('several introduced/fixed pairs in one range, and several ranges OR-ed', () => {
@@ -60,8 +63,8 @@ describe('OSV range evaluation', () => {
     assert.deepEqual(affectedSet(entry, ['0.5', '1.0']), ['1.0']);
   });
 
-  test('no ranges and no versions: every version is affected', () => {
-    assert.deepEqual(affectedSet({ package: { ecosystem: 'PyPI', name: 'demo' } }, ['0.1', '9']), ['0.1', '9']);
+  test('no ranges and no versions: nothing is affected (the spec IsVulnerable)', () => {
+    assert.deepEqual(affectedSet({ package: { ecosystem: 'PyPI', name: 'demo' } }, ['0.1', '9']), []);
   });
 
   test('the fix reported is the fixed event after the version in the matching range', () => {

@@ -63,6 +63,9 @@ describe('advisory severity', () => {
     assert.deepEqual(advisorySeverity(record({ summary: 'tzdata bug fix' })), { level: 'Unknown', cvss: null, scores: [], distro: null });
     const v4only = advisorySeverity(record({ severity: [{ type: 'CVSS_V4', score: 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N' }] }));
     assert.deepEqual([v4only.level, v4only.cvss], ['Critical', 9.3]);
+    const perPackage = advisorySeverity(record({ affected: [{ package: { ecosystem: 'npm', name: 'x' },
+      severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N' }] }] }));
+    assert.deepEqual([perPackage.level, perPackage.cvss], ['High', 7.5]);
   });
 
   test('PyPI.zip: every CVSS_V3 vector of the current records (199; 3 more are in withdrawn ones) scores', async () => {
