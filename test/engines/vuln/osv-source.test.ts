@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -163,6 +163,13 @@ describe('readOsvSource: directories and single files', () => {
     const shallow = await collect(root, { maxDepth: 1 });
     assert.deepEqual(shallow.records.map((r) => r.id).sort(), ['D-1', 'D-3']);
     assert.match(shallow.errors.map((e) => e.error).join(' '), /deeper than 1 levels/);
+
+    const huge = join(tmp, 'huge.json');
+    writeFileSync(huge, '');
+    truncateSync(huge, 100 << 20); // 100 MB, sparse: refused from its size, never read
+    const big = await collect(huge);
+    assert.deepEqual(big.records, []);
+    assert.match(big.errors[0]!.error, /104857600 bytes, over the 4194304-byte record limit/);
 
     const single = await collect(join(root, 'top.json'));
     assert.deepEqual(single.records.map((r) => r.id), ['D-1']);
