@@ -6,15 +6,18 @@ import type { ExtractInput, Extractor, FileInfo, InventoryPackage } from '../../
 /** test/engines/inventory/apps/fixtures, resolved from dist/test/engines/inventory/apps at run time. */
 export const FIXTURES = fileURLToPath(new URL('../../../../../test/engines/inventory/apps/fixtures/', import.meta.url));
 
+/** Problems extractors reported through `report` (the walker would put them in the extractor's status). */
+export const reported: Array<{ path: string; message: string }> = [];
+
 /** What the walker would hand an extractor for a real file under `root` (its path made root-relative). */
 export function inputFromFile(root: string, absolutePath: string): ExtractInput {
   const path = relative(root, absolutePath).split(sep).join('/');
-  return { path, size: statSync(absolutePath).size, read: async () => readFileSync(absolutePath), os: null };
+  return { path, size: statSync(absolutePath).size, read: async () => readFileSync(absolutePath), os: null, report: (message) => { reported.push({ path, message }); } };
 }
 
 export function inputFromBytes(path: string, bytes: Buffer | string): ExtractInput {
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes);
-  return { path, size: buffer.length, read: async () => buffer, os: null };
+  return { path, size: buffer.length, read: async () => buffer, os: null, report: (message) => { reported.push({ path, message }); } };
 }
 
 export function fileInfo(path: string, size = 4096): FileInfo {
