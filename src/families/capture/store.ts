@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { CapabilityOf } from '../../core/job-kind.js';
 import { ACTIVE_JOB_STATES, isTerminal, TERMINAL_JOB_STATES } from '../../core/job-states.js';
 import { parseCapabilities } from '../../core/host-facts.js';
-import { captureJobKind } from './job-kind.js';
+import { captureJobKind, INTERFACE_PATTERN } from './job-kind.js';
 import type { ArtifactStore } from '../../store/artifact-store.js';
 import { inScope, type EnterpriseScope } from '../../store/scope.js';
 import type { CaptureDatabase, CaptureTables, CaptureTasksTable } from './tables.js';
@@ -11,6 +11,8 @@ import { countCapturePackets } from '../../engines/capture/packet-count.js';
 import { toJobView } from '../../store/task-store.js';
 import type { Agent, Database, Job, Task } from '../../store/schema.js';
 import type { Dialect } from '../../store/database.js';
+
+const LEGACY_INTERFACE = new RegExp(INTERFACE_PATTERN);
 
 export interface CaptureRecord {
   task: Task;
@@ -253,8 +255,11 @@ export class CaptureStore {
  */
 export function captureCapabilityOf(agent: Pick<Agent, 'capabilities'>): CapabilityOf<typeof captureJobKind> | null {
   const caps = parseCapabilities(agent.capabilities);
+  // Legacy rows: keep the names the capture kind accepts rather than hiding the whole firewall for one odd name.
+  const legacy = Array.isArray(caps.capture_interfaces)
+    ? caps.capture_interfaces.filter((name): name is string => typeof name === 'string' && LEGACY_INTERFACE.test(name)) : [];
   const kinds = caps.kinds ?? (Array.isArray(caps.job_kinds) && caps.job_kinds.includes('capture')
-    ? { capture: { interfaces: caps.capture_interfaces } } : undefined);
+    ? { capture: { interfaces: legacy } } : undefined);
   return captureJobKind.capabilityOf(kinds);
 }
 
