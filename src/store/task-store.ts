@@ -98,12 +98,7 @@ export class TaskStore {
       kind: spec.kind, name: spec.name, params: JSON.stringify(spec.params ?? null), created_by: spec.createdBy,
       created_at: now, updated_at: now, cancel_requested_at: null,
     };
-    const jobs: Job[] = spec.jobs.map((j) => ({
-      id: newHexId(), task_id: task.id, project_id: spec.projectId, agent_id: j.agentId, kind: j.kind, state: 'queued',
-      payload: JSON.stringify(this.checkedPayload(j.kind, j.payload ?? null)), attempts: 0, max_attempts: Math.max(1, j.maxAttempts ?? 1),
-      lease_owner: null, lease_expires_at: null, cancel_requested_at: null, progress: 0, progress_detail: null,
-      result: null, result_version: null, failure_reason: null, created_at: now, updated_at: now, started_at: null, finished_at: null,
-    }));
+    const jobs: Job[] = spec.jobs.map((j) => this.newJob(task.id, spec.projectId, j, now));
     await this.db.transaction().execute(async (trx) => {
       // The project row lock (PostgreSQL) serialises concurrent creates, so the quota holds across replicas.
       let lock = trx.selectFrom('projects').select('id').where('id', '=', spec.projectId);
@@ -117,6 +112,36 @@ export class TaskStore {
       await hooks.after?.(trx, task, jobs);
     });
     return { task, jobs };
+  }
+
+  /**
+   * Adds jobs to an existing task (a follow-up step, a rescan). `guard` runs first in the same transaction with
+   * the new rows: returning false inserts nothing (e.g. another replica already added them); `after` writes
+   * the family's own rows. Returns the jobs inserted.
+   */
+  async addJobs(taskId: string, specs: readonly NewJobSpec[], now = Date.now(), hooks: {
+    guard?: (trx: Transaction<Database>, jobs: readonly Job[]) => Promise<boolean>;
+    after?: (trx: Transaction<Database>, jobs: readonly Job[]) => Promise<void>;
+  } = {}): Promise<Job[]> {
+    const task = await this.getTask(taskId);
+    if (!task) throw new Error(`task ${taskId} does not exist`);
+    const jobs = specs.map((j) => this.newJob(task.id, task.project_id, j, now));
+    return this.db.transaction().execute(async (trx) => {
+      if (hooks.guard && !(await hooks.guard(trx, jobs))) return [];
+      if (jobs.length > 0) await trx.insertInto('jobs').values(jobs).execute();
+      await trx.updateTable('tasks').set({ updated_at: now }).where('id', '=', task.id).execute();
+      await hooks.after?.(trx, jobs);
+      return jobs;
+    });
+  }
+
+  private newJob(taskId: string, projectId: string, j: NewJobSpec, now: number): Job {
+    return {
+      id: newHexId(), task_id: taskId, project_id: projectId, agent_id: j.agentId, kind: j.kind, state: 'queued',
+      payload: JSON.stringify(this.checkedPayload(j.kind, j.payload ?? null)), attempts: 0, max_attempts: Math.max(1, j.maxAttempts ?? 1),
+      lease_owner: null, lease_expires_at: null, cancel_requested_at: null, progress: 0, progress_detail: null,
+      result: null, result_version: null, failure_reason: null, created_at: now, updated_at: now, started_at: null, finished_at: null,
+    };
   }
 
   getTask(taskId: string): Promise<Task | undefined> {

@@ -81,7 +81,7 @@ export function ruleFor(ecosystem: string): PackageKeyRule {
 
 /** Index key of an advisory's `affected[].package`. */
 export function advisoryKey(ecosystem: string, name: string): string {
-  return `${ecosystem}\u0000${ruleFor(ecosystem).normalizeName(name)}`;
+  return `${ecosystem}\u001f${ruleFor(ecosystem).normalizeName(name)}`;
 }
 
 /** The keys an installed package is looked up under: its own ecosystem, then the bare base ecosystem. */
@@ -89,7 +89,7 @@ export function packageKeys(pkg: InventoryPackage): string[] {
   const rule = ruleFor(pkg.ecosystem);
   const name = rule.normalizeName(rule.advisoryName(pkg));
   const base = baseEcosystem(pkg.ecosystem);
-  const keys = [`${pkg.ecosystem}\u0000${name}`];
-  if (base !== pkg.ecosystem) keys.push(`${base}\u0000${name}`);
+  const keys = [`${pkg.ecosystem}\u001f${name}`];
+  if (base !== pkg.ecosystem) keys.push(`${base}\u001f${name}`);
   return keys;
 }

@@ -1,14 +1,16 @@
 import type { ServerFamily } from '../types.js';
 import { vulCli } from './cli.js';
+import { VUL_SCAN_JOB_KINDS } from './job-kinds.js';
+import * as m0001 from './migrations/0001_vul_scan.js';
 
 /**
- * HSS vulnerability scans (issue #9). So far: the `guardpost vul inventory` verb over the inventory engine; the
- * scan tasks, advisory store, matcher job and HSS operations land here next.
+ * HSS vulnerability scans (issue #9): scan tasks over many hosts (agent inventory job → server match job), the
+ * OSV advisory store with re-match on every import, and the HSS v5 vulnerability operations.
  */
 export const vulScanFamily: ServerFamily = {
   name: 'vul-scan',
-  jobKinds: [],
-  migrations: {},
+  jobKinds: VUL_SCAN_JOB_KINDS,
+  migrations: { 'vul-scan/0001_vul_scan': m0001 },
   quotas: [],
   cli: [vulCli],
   start: () => ({ routes: [] }),
