@@ -2,6 +2,7 @@ import type { ServerFamily } from '../types.js';
 import { vulCli } from './cli.js';
 import { VUL_SCAN_JOB_KINDS } from './job-kinds.js';
 import * as m0001 from './migrations/0001_vul_scan.js';
+import { vulFindingsRoutes } from './vul-routes.js';
 
 /**
  * HSS vulnerability scans (issue #9): scan tasks over many hosts (agent inventory job → server match job), the
@@ -13,5 +14,5 @@ export const vulScanFamily: ServerFamily = {
   migrations: { 'vul-scan/0001_vul_scan': m0001 },
   quotas: [],
   cli: [vulCli],
-  start: () => ({ routes: [] }),
+  start: (core) => ({ routes: [...vulFindingsRoutes(core)] }),
 };
