@@ -74,9 +74,6 @@ export const vulStatusRoutes = ({ reads, statuses, scans, notifier, offlineAfter
     const found = new Map((await reads.pairs({ projectId, scope, hostIds, vulIds }, hostIds.length * vulIds.length)).map((p) => [keyOf(p), p]));
     const missing = named.filter((p) => !found.has(keyOf(p)));
     if (missing.length > 0) {
-      const foundVuls = new Set([...found.values()].map((p) => p.vul_id));
-      const unknownVuls = [...new Set(missing.map((p) => p.vul_id))].filter((v) => !foundVuls.has(v));
-      if (unknownVuls.length > 0) throw resourceNotFound('hss', `these vulnerabilities were not found on the hosts given: ${listed(unknownVuls)}`);
       throw resourceNotFound('hss', `these vulnerabilities were not found on these hosts: ${listed(missing.map((p) => `${p.vul_id} on ${p.host_id}`))}`);
     }
     return named.map((p) => found.get(keyOf(p)) as Pair);
