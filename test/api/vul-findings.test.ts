@@ -134,7 +134,8 @@ describe('ListVulnerabilities', () => {
     assert.deepEqual(page.data_list.map((v) => v.vul_id), [PYSEC]);
     assert.deepEqual(await vuls('limit=0'), { total_num: 3, data_list: [] });
     assert.deepEqual((await vuls('offset=3')).data_list, []);
-    for (const bad of ['limit=201', 'limit=-1', 'offset=2000001', 'limit=ten', 'type=solaris_vul', 'handle_status=done', 'repair_priority=Urgent']) {
+    for (const bad of ['limit=201', 'limit=-1', 'offset=2000001', 'limit=ten', 'type=solaris_vul', 'handle_status=done', 'repair_priority=Urgent',
+      'vul_name=a%00b', `vul_id=${'x'.repeat(257)}`, 'cve_id=CVE-2024-0001-and-far-too-long-for-a-cve']) {
       assertHuaweiError(await get(`/v5/${projectId}/vulnerability/vulnerabilities?${bad}`), 400, /^HSS\./, bad);
     }
   });

@@ -95,6 +95,7 @@ describe('ChangeVulStatus: bad input is refused and changes nothing', () => {
       ['unknown type', { operate_type: 'ignore', select_type: 'all_vul', type: 'solaris_vul' }, /type|must be equal/],
       ['remark too long', { operate_type: 'ignore', remark: 'r'.repeat(513), data_list: alsaOn(web1.hostId) }, /remark|512/],
       ['host id not a string', { operate_type: 'ignore', data_list: [{ vul_id: ALSA, host_id_list: [42] }] }, /host_id_list|string/],
+      ['a NUL in a host id', { operate_type: 'ignore', data_list: [{ vul_id: ALSA, host_id_list: ['web\u0000-1'] }] }, /host_id_list|NUL|U\+0000/],
     ];
     for (const [label, body, message] of cases) {
       const result = await change(body);
