@@ -4,6 +4,7 @@ import { exitWith, type CliCommand } from '../../cli/commands.js';
 import { printJson, printListing } from '../../cli/output.js';
 import { jsonOption, positiveInteger } from '../../cli/values.js';
 import type { InventoryResult } from '../../engines/inventory/types.js';
+import { registerScan } from './cli-scan.js';
 
 /** `guardpost vul …`: vulnerability-scan verbs. `inventory` runs the extractors over a directory, on its own. */
 
@@ -62,5 +63,6 @@ export const vulCli: CliCommand = {
       .option('--skip <dirs>', 'comma-separated directories (relative to the root) to skip, besides proc, sys, dev, run, tmp, var/cache')
       .addOption(jsonOption())
       .action((flags: InventoryFlags) => exitWith(() => inventory(flags)));
+    registerScan(vul);
   },
 };
