@@ -22,7 +22,6 @@ let scans: ScanStore;
 let alpha: EnrolledAgent;
 let beta: EnrolledAgent;
 let sleepy: EnrolledAgent;
-let legacy: EnrolledAgent;
 
 before(async () => {
   ts = await startTestServer();
@@ -30,7 +29,7 @@ before(async () => {
   alpha = await scanAgent(ts, 'alpha');
   beta = await scanAgent(ts, 'beta');
   sleepy = await scanAgent(ts, 'sleepy');
-  legacy = await scanAgent(ts, 'legacy', { capable: false });
+  await scanAgent(ts, 'legacy', { capable: false });
   await makeOffline(ts, sleepy);
 });
 
