@@ -218,6 +218,9 @@ describe('specific hosts, filters and paging', () => {
     assert.equal(idle.total_time, Math.ceil((Number(betaQueue) * 60_000 + 65_000) / 60_000));
     const everyHost = ok(await hss<Estimate>(ts, 'POST', '/vulnerability/scan/task/estimated-time', { body: {} }), 'all hosts');
     assert.ok(everyHost.queue_time >= idle.queue_time);
+    // The SDK sends no body at all when the request's body is unset: every host.
+    const bodiless = ok(await hss<Estimate>(ts, 'POST', '/vulnerability/scan/task/estimated-time'), 'no body');
+    assert.deepEqual(bodiless, everyHost);
 
     // One inventory really ran (claimed and finished over the agent protocol, in well under a minute).
     const offered = (await checkin(ts, alpha)).body as { jobs: Array<{ id: string; kind: string }> };

@@ -22,9 +22,13 @@ export const scanTaskCompanionRoutes = (services: ScanTaskServices): FastifyPlug
       summary: 'HSS ShowVulScanTaskEstimatedTime: minutes a scan of these hosts would queue and run (from recent scans)',
       params: ProjectParams, querystring: ScopeQuery, headers: RegionHeader, body: EstimateBody, response: { 200: EstimateResponse },
     },
+    // The SDK sends no body when the request's body is unset (it is optional there): that means every host.
+    preValidation: async (request) => {
+      request.body ??= {};
+    },
   }, async (request) => {
     const { project_id: projectId } = request.params;
-    const body = request.body ?? {};
+    const body = request.body;
     const scope = enterpriseFilter(request, request.query.enterprise_project_id, 'hss');
     const agents = await resolveAgents(reads, {
       projectId, scope, rangeType: body.range_type, agentIds: body.agent_ids && body.agent_ids.length > 0 ? body.agent_ids : undefined, field: 'agent_ids',
