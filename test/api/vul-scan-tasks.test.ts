@@ -162,24 +162,35 @@ describe('specific hosts, filters and paging', () => {
     await finishAll(implicit.task_id);
   });
 
+  test('only unsupported types (urgent_vul): accepted, every host fails saying so, the task is finished at once', async () => {
+    const created = ok(await create({
+      manual_scan_type: ['urgent_vul'], range_type: 'specific_host', agent_id_list: [alpha.agentId], urgent_vul_id_list: ['URGENT-CVE-2021-44228'],
+    }), 'create');
+    const info = ok(await listTasks({ task_id: created.task_id }), 'list').data_list[0]!;
+    assert.deepEqual([info.status, info.failed_host_num, info.scanning_host_num], ['finished', 1, 0]);
+    const host = ok(await listHosts(created.task_id), 'hosts').data_list[0]!;
+    assert.match(host.failed_reasons[0]?.failed_reason ?? '', /urgent_vul is not supported/);
+    assert.deepEqual(await ts.server.ctx.tasks.jobsOfTask(created.task_id), [], 'no agent job for nothing to scan');
+  });
+
   test('limit, offset, scan_type, task_id and start-time bounds', async () => {
     const all = ok(await listTasks({ limit: 200 }), 'all');
-    assert.equal(all.total_num, 3);
+    assert.equal(all.total_num, 4);
     const starts = all.data_list.map((t) => t.start_time as number);
     assert.deepEqual(starts, [...starts].sort((a, b) => b - a), 'newest first');
     const zero = ok(await listTasks({ limit: 0 }), 'limit 0');
-    assert.deepEqual([zero.total_num, zero.data_list.length], [3, 0]);
+    assert.deepEqual([zero.total_num, zero.data_list.length], [4, 0]);
     const second = ok(await listTasks({ limit: 1, offset: 1 }), 'page 2');
     assert.equal(second.data_list[0]!.id, all.data_list[1]!.id);
     assert.equal(ok(await listTasks({ offset: 2_000_000 }), 'max offset').data_list.length, 0);
-    assert.equal(ok(await listTasks({ scan_type: 'manual' }), 'manual').total_num, 3);
+    assert.equal(ok(await listTasks({ scan_type: 'manual' }), 'manual').total_num, 4);
     assert.equal(ok(await listTasks({ scan_type: 'schedule' }), 'schedule').total_num, 0);
     const middle = starts[1]!;
     const from = ok(await listTasks({ min_start_time: middle }), 'min').data_list.map((t) => t.start_time as number);
     assert.ok(from.length >= 2 && from.every((s) => s >= middle));
     const to = ok(await listTasks({ max_start_time: middle, min_start_time: 0 }), 'max').data_list.map((t) => t.start_time as number);
     assert.ok(to.length >= 2 && to.every((s) => s <= middle));
-    assert.equal(ok(await listTasks({ max_start_time: 9_999_999_999_999 }), 'upper bound').total_num, 3);
+    assert.equal(ok(await listTasks({ max_start_time: 9_999_999_999_999 }), 'upper bound').total_num, 4);
     assert.equal(ok(await listTasks({ task_id: '0123456789abcdef0123456789abcdef' }), 'unknown id filter').total_num, 0);
   });
 
@@ -195,7 +206,7 @@ describe('specific hosts, filters and paging', () => {
       },
     });
     const list = ok(await listTasks({ limit: 200 }), 'list');
-    assert.equal(list.total_num, 3);
+    assert.equal(list.total_num, 4);
     assert.ok(list.data_list.every((t) => t.id !== task.id && (t.scan_type === 'manual' || t.scan_type === 'schedule')));
     assert.equal(ok(await listTasks({ task_id: task.id }), 'by id').total_num, 0);
     const hosts = await listHosts(task.id);
