@@ -148,6 +148,16 @@ describe('a manual scan over every host', () => {
     assert.deepEqual([info.status, info.scanning_host_num], ['running', 1]);
     await finishAll(taskId);
   });
+
+  test('two rescans of the same host at once: one is queued, the other refused (one new job)', async () => {
+    const jobsBefore = (await ts.server.ctx.tasks.jobsOfTask(taskId)).length;
+    const rescan = () => hss<Record<string, string>>(ts, 'PUT', `/vulnerability/scan/task/${taskId}/rescan`, { body: { range_type: 'specific_host', host_ids: [beta.hostId] } });
+    const results = await Promise.all([rescan(), rescan(), rescan()]);
+    assert.deepEqual(results.map((r) => r.status).sort(), [200, 400, 400], results.map((r) => r.text).join(' | '));
+    assert.ok(results.filter((r) => r.status === 400).every((r) => r.body.error_code === 'HSS.0001'));
+    assert.equal((await ts.server.ctx.tasks.jobsOfTask(taskId)).length, jobsBefore + 1);
+    await finishAll(taskId);
+  });
 });
 
 describe('specific hosts, filters and paging', () => {
