@@ -5,6 +5,7 @@ import { printJson, printListing } from '../../cli/output.js';
 import { jsonOption, positiveInteger } from '../../cli/values.js';
 import type { InventoryResult } from '../../engines/inventory/types.js';
 import { registerVulList } from './cli-list.js';
+import { registerScan } from './cli-scan.js';
 
 /** `guardpost vul …`: vulnerability-scan verbs. `inventory` runs the extractors over a directory, on its own. */
 
@@ -64,5 +65,6 @@ export const vulCli: CliCommand = {
       .addOption(jsonOption())
       .action((flags: InventoryFlags) => exitWith(() => inventory(flags)));
     registerVulList(vul);
+    registerScan(vul);
   },
 };

@@ -3,6 +3,11 @@ import { vulCli } from './cli.js';
 import { VUL_SCAN_JOB_KINDS } from './job-kinds.js';
 import * as m0001 from './migrations/0001_vul_scan.js';
 import { vulFindingsRoutes } from './vul-routes.js';
+import { scanPolicyRoutes } from './routes/scan-policy.js';
+import { scanTaskRoutes } from './routes/scan-tasks.js';
+import { scanTaskCompanionRoutes } from './routes/task-companions.js';
+import { ScanScheduler, scanSchedulerPeriodic } from './scheduler.js';
+import { scanTaskServices } from './task-services.js';
 
 /**
  * HSS vulnerability scans (issue #9): scan tasks over many hosts (agent inventory job → server match job), the
@@ -14,5 +19,11 @@ export const vulScanFamily: ServerFamily = {
   migrations: { 'vul-scan/0001_vul_scan': m0001 },
   quotas: [],
   cli: [vulCli],
-  start: (core) => ({ routes: [...vulFindingsRoutes(core)] }),
+  start: (core) => {
+    const tasks = scanTaskServices(core);
+    return {
+      routes: [scanTaskRoutes(tasks), scanTaskCompanionRoutes(tasks), scanPolicyRoutes(tasks), ...vulFindingsRoutes(core)],
+      periodics: [scanSchedulerPeriodic(new ScanScheduler(tasks))],
+    };
+  },
 };
