@@ -2,6 +2,7 @@ import type { ServerFamily } from '../types.js';
 import { vulCli } from './cli.js';
 import { VUL_SCAN_JOB_KINDS } from './job-kinds.js';
 import * as m0001 from './migrations/0001_vul_scan.js';
+import { vulndbCli } from './vulndb/cli.js';
 
 /**
  * HSS vulnerability scans (issue #9): scan tasks over many hosts (agent inventory job → server match job), the
@@ -12,6 +13,6 @@ export const vulScanFamily: ServerFamily = {
   jobKinds: VUL_SCAN_JOB_KINDS,
   migrations: { 'vul-scan/0001_vul_scan': m0001 },
   quotas: [],
-  cli: [vulCli],
+  cli: [vulCli, vulndbCli],
   start: () => ({ routes: [] }),
 };
