@@ -9,7 +9,7 @@ import { ImportStore } from './import-store.js';
 import { countOutcome, totals, type ImportSummary, type SourceSummary } from './import-summary.js';
 import { finishImport } from './rematch-enqueue.js';
 import { withStoreRetry } from './store-retry.js';
-import { checkSources, fatalError, type CheckProgress } from './source-check.js';
+import { checkSources, fatalError, type CheckProgress, type SourceCheck } from './source-check.js';
 
 /**
  * `guardpost vulndb import`: OSV records from zips, directories and JSON files into the advisory store.
@@ -47,10 +47,16 @@ export class VulndbImportService {
     const importId = newHexId();
     const startedAt = now();
     await this.imports.begin(importId, paths, startedAt);
-    const check = await checkSources(paths, options.source ?? {}, options.progress);
     const changed = new Set<string>();
-    let error = check.fatal;
-    if (error === null) error = await this.store(importId, paths, check.sources, check.newest, changed, options, now);
+    let check: SourceCheck = { fatal: null, sources: [], invalidExamples: [], newest: new Map() };
+    let error: string | null;
+    try {
+      check = await checkSources(paths, options.source ?? {}, options.progress);
+      error = check.fatal ?? await this.store(importId, paths, check.sources, check.newest, changed, options, now);
+    } catch (err) {
+      // A database failure mid-way: the batches committed so far stay (each is valid); the row says what happened.
+      error = `the import stopped: ${err instanceof Error ? err.message : String(err)}`;
+    }
     const summary: ImportSummary = {
       import_id: importId, status: error === null ? 'ok' : 'failed', ...(error === null ? {} : { error }),
       ...totals(check.sources), sources: check.sources, invalid_examples: check.invalidExamples,
