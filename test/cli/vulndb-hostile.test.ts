@@ -110,6 +110,11 @@ describe('vulndb import: fatal source problems store nothing (exit 1)', () => {
     await refused([join(work, 'no-such-file.zip')], /no-such-file\.zip: cannot read: ENOENT/);
   });
 
+  test('a file that cannot be read (/proc/self/mem: a regular file whose read fails with EIO), after a good source', async () => {
+    const good = writeRecords(join(work, 'good-before-unreadable'), [pypiRecord('GP-GOOD-UNREADABLE', '2024-01-01T00:00:00Z')]);
+    await refused([good, '/proc/self/mem'], /\/proc\/self\/mem: unreadable: EIO/);
+  });
+
   test('an empty directory', async () => {
     const empty = join(work, 'empty');
     mkdirSync(empty);

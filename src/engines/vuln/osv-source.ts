@@ -59,7 +59,8 @@ async function* fromFile(path: string): AsyncGenerator<OsvSourceItem> {
     }
     yield parsed(path, await readFile(path));
   } catch (err) {
-    yield { origin: path, error: `unreadable: ${err instanceof Error ? err.message : String(err)}`, fatal: false };
+    // The file is there but cannot be read (permissions, I/O error, removed meanwhile): the source is incomplete.
+    yield { origin: path, error: `unreadable: ${err instanceof Error ? err.message : String(err)}`, fatal: true };
   }
 }
 
