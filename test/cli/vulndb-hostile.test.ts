@@ -79,6 +79,12 @@ describe('vulndb import: fatal source problems store nothing (exit 1)', () => {
     await refused([zip], /\.\.\/\.\.\/etc\/evil\.json: path traversal/);
   });
 
+  test('a zip entry whose name holds a NUL character (the failure is still recorded: PostgreSQL text cannot hold NUL)', async () => {
+    const zip = join(work, 'nul-name.zip');
+    writeFileSync(zip, rawZip([storedEntry('good.json', record('GP-NULNAME-GOOD')), storedEntry('evil\u0000.json', record('GP-NULNAME-EVIL'))]));
+    await refused([zip], /NUL in name/);
+  });
+
   test('a zip bomb: 256 MiB of zeros deflated into one entry', async () => {
     const zip = join(work, 'bomb.zip');
     const bomb: RawZipEntry = { name: 'bomb.json', data: await deflatedZeros(256 << 20), method: 8, crc: 0, uncompressedSize: 256 << 20 };
