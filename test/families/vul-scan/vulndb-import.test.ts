@@ -92,8 +92,10 @@ describe('vulndb import: the shipped osv.dev exports', () => {
     assert.equal(older.rematch_task_id, null);
     assert.notEqual((await advisories.get(record.id))?.record.summary, 'OLDER');
 
+    const packagesBefore = (await rowCounts(fx.store.db)).packages;
     const newer = await service.importPaths([writeRecords(join(tmp, 'newer'), [{ ...record, modified: shifted(1), summary: 'NEWER' }])]);
     assert.deepEqual(counts(newer), { ...zero, read: 1, replaced: 1 });
+    assert.equal((await rowCounts(fx.store.db)).packages, packagesBefore, 'the package keys were replaced, not doubled');
     assert.deepEqual(newer.changed_ecosystems, ['PyPI']);
     assert.equal((await rematchJobs(newer)).length, 1);
     assert.ok((await advisories.recordsForKeys([key])).some((r) => r.id === record.id && r.summary === 'NEWER'));
