@@ -35,6 +35,13 @@ export interface TaskTransactionHooks {
   after?: (trx: Transaction<Database>, task: Task, jobs: Job[]) => Promise<void>;
 }
 
+/**
+ * `created_by` of tasks Guardpost makes itself (the re-match after an advisory import): they are not the project's
+ * work, so the `tasks.active` quota neither refuses nor counts them (an import must not fail, or block user tasks,
+ * because a project is at its limit).
+ */
+export const SYSTEM_TASK_CREATOR = 'guardpost:system';
+
 export class JobNotLeasedError extends Error {
   constructor(jobId: string) {
     super(`job ${jobId} is not running under this agent's lease`);
@@ -85,6 +92,7 @@ export class TaskStore {
     let q = db.selectFrom('tasks')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('project_id', '=', projectId)
+      .where('created_by', '!=', SYSTEM_TASK_CREATOR)
       .where((eb) => eb.exists(eb.selectFrom('jobs').select('jobs.id')
         .whereRef('jobs.task_id', '=', 'tasks.id').where('jobs.state', 'in', [...ACTIVE_JOB_STATES])));
     if (family) q = q.where('family', '=', family);
@@ -104,8 +112,10 @@ export class TaskStore {
       let lock = trx.selectFrom('projects').select('id').where('id', '=', spec.projectId);
       if (this.dialect === 'postgres') lock = lock.forUpdate();
       await lock.execute();
-      const limit = await this.quotaLimit(spec.projectId, 'tasks.active', trx);
-      ensureWithinQuota('tasks.active', limit, await this.activeTaskCount(spec.projectId, undefined, trx));
+      if (spec.createdBy !== SYSTEM_TASK_CREATOR) {
+        const limit = await this.quotaLimit(spec.projectId, 'tasks.active', trx);
+        ensureWithinQuota('tasks.active', limit, await this.activeTaskCount(spec.projectId, undefined, trx));
+      }
       await hooks.before?.(trx);
       await trx.insertInto('tasks').values(task).execute();
       if (jobs.length > 0) await trx.insertInto('jobs').values(jobs).execute();

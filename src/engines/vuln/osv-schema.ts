@@ -89,7 +89,31 @@ export function parseOsvRecord(text: string): OsvParseResult {
     return { error: `not an OSV record: ${problems.join('; ') || 'does not match the schema'}` };
   }
   if (Number.isNaN(Date.parse(value.modified))) return { error: `not an OSV record: /modified is not a date: ${value.modified}` };
+  const nul = nulPath(value);
+  if (nul !== null) return { error: `not an OSV record: ${nul || '/'} contains a NUL character` };
   return { record: value };
+}
+
+/**
+ * The JSON path of the first string (or key) holding U+0000, or null. PostgreSQL text cannot store NUL, and no
+ * real advisory has one, so such a record is refused whole. Iterative: the parsed value may be deeply nested.
+ */
+function nulPath(root: unknown): string | null {
+  const pending: Array<{ value: unknown; path: string }> = [{ value: root, path: '' }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { value, path } = next;
+    if (typeof value === 'string') {
+      if (value.includes('\0')) return path;
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => pending.push({ value: item, path: `${path}/${i}` }));
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) {
+        if (key.includes('\0')) return `${path}/${key.replace(/\0/g, '\\u0000')}`;
+        pending.push({ value: item, path: `${path}/${key}` });
+      }
+    }
+  }
+  return null;
 }
 
 /** Milliseconds since the epoch of an OSV timestamp (validated by `parseOsvRecord`). */

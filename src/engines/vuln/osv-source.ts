@@ -8,12 +8,13 @@ import { DEFAULT_ZIP_LIMITS, readZipEntries, type ZipLimits } from './zip-entrie
  * subfolders such as `almalinux9/ALSA-….json`), a directory of such files and zips (bounded walk, symlinks never
  * followed), or a single JSON file. Yields one item per record found; a bad record is an error item and reading
  * goes on. `fatal` errors mean a whole source (an archive or directory) could not be read completely — an importer
- * should then store nothing from that run.
+ * should then store nothing from that run. `suspect` marks a zip entry showing the archive is crafted or damaged
+ * (see zip-entries.ts): reading goes on, but an importer should treat the archive as bad.
  */
 
 export type OsvSourceItem =
   | { origin: string; record: OsvRecord }
-  | { origin: string; error: string; fatal: boolean };
+  | { origin: string; error: string; fatal: boolean; suspect?: true };
 
 export interface OsvSourceOptions {
   zip?: ZipLimits;
@@ -44,7 +45,7 @@ async function* fromZip(path: string, options: OsvSourceOptions): AsyncGenerator
   const progress = options.progress;
   for await (const item of readZipEntries(path, options.zip ?? DEFAULT_ZIP_LIMITS, progress && ((d, t) => progress(path, d, t)))) {
     const origin = item.name === path ? path : `${path}:${item.name}`;
-    if (item.kind === 'error') yield { origin, error: item.error, fatal: item.fatal };
+    if (item.kind === 'error') yield { origin, error: item.error, fatal: item.fatal, ...(item.suspect ? { suspect: true as const } : {}) };
     else if (isJson(item.name)) yield parsed(origin, item.data);
   }
 }
@@ -58,7 +59,8 @@ async function* fromFile(path: string): AsyncGenerator<OsvSourceItem> {
     }
     yield parsed(path, await readFile(path));
   } catch (err) {
-    yield { origin: path, error: `unreadable: ${err instanceof Error ? err.message : String(err)}`, fatal: false };
+    // The file is there but cannot be read (permissions, I/O error, removed meanwhile): the source is incomplete.
+    yield { origin: path, error: `unreadable: ${err instanceof Error ? err.message : String(err)}`, fatal: true };
   }
 }
 

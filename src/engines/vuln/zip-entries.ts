@@ -8,7 +8,9 @@ import yauzl, { type Entry, type ZipFile } from 'yauzl';
  * Entry names are only labels (nothing is written to disk), but names that would escape a directory (`..`,
  * absolute, drive letters, backslashes) are refused so a crafted archive is reported, not silently accepted.
  * A bad entry is reported and skipped; only a broken archive (unreadable central directory, too many entries,
- * total size over the limit) ends the walk with a fatal error.
+ * total size over the limit) ends the walk with a fatal error. An entry that shows the archive itself is crafted
+ * or damaged (an escaping name, a bomb-like compression ratio, data that does not inflate to its declared size)
+ * is marked `suspect`: the walk goes on, but an importer should distrust the whole archive.
  */
 
 export interface ZipLimits {
@@ -30,7 +32,7 @@ export const DEFAULT_ZIP_LIMITS: ZipLimits = {
 
 export type ZipItem =
   | { kind: 'file'; name: string; data: Buffer }
-  | { kind: 'error'; name: string; error: string; fatal: boolean };
+  | { kind: 'error'; name: string; error: string; fatal: boolean; suspect?: true };
 
 export interface ZipProgress {
   (done: number, total: number): void;
@@ -61,17 +63,20 @@ async function readBounded(stream: Readable, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks, size);
 }
 
-function entryProblem(entry: Entry, limits: ZipLimits): string | null {
-  if (entry.isEncrypted()) return 'encrypted entry';
-  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) return `unsupported compression method ${entry.compressionMethod}`;
+interface EntryProblem { error: string; suspect: boolean }
+
+function entryProblem(entry: Entry, limits: ZipLimits): EntryProblem | null {
+  if (entry.isEncrypted()) return { error: 'encrypted entry', suspect: false };
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+    return { error: `unsupported compression method ${entry.compressionMethod}`, suspect: false };
+  }
+  const bomb = entry.uncompressedSize > limits.ratioFloorBytes
+    && entry.uncompressedSize > limits.maxRatio * Math.max(1, entry.compressedSize);
+  const ratio = `compression ratio over ${limits.maxRatio}:1 (zip bomb?)`;
   if (entry.uncompressedSize > limits.maxEntryBytes) {
-    return `entry is ${entry.uncompressedSize} bytes, over the ${limits.maxEntryBytes}-byte limit`;
+    return { error: `entry is ${entry.uncompressedSize} bytes, over the ${limits.maxEntryBytes}-byte limit${bomb ? `; ${ratio}` : ''}`, suspect: bomb };
   }
-  if (entry.uncompressedSize > limits.ratioFloorBytes
-    && entry.uncompressedSize > limits.maxRatio * Math.max(1, entry.compressedSize)) {
-    return `compression ratio over ${limits.maxRatio}:1 (zip bomb?)`;
-  }
-  return null;
+  return bomb ? { error: ratio, suspect: true } : null;
 }
 
 /** Every file of the archive at `path` (directories skipped), in central-directory order. */
@@ -108,9 +113,9 @@ export async function* readZipEntries(path: string, limits: ZipLimits = DEFAULT_
       const name = Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw);
       if (name.endsWith('/')) continue;
       const unsafe = unsafeEntryName(name);
-      const problem = unsafe ?? entryProblem(entry, limits);
+      const problem = unsafe !== null ? { error: unsafe, suspect: true } : entryProblem(entry, limits);
       if (problem) {
-        yield { kind: 'error', name, error: problem, fatal: false };
+        yield { kind: 'error', name, error: problem.error, fatal: false, ...(problem.suspect ? { suspect: true as const } : {}) };
         continue;
       }
       if (total + entry.uncompressedSize > limits.maxTotalBytes) {
@@ -122,7 +127,7 @@ export async function* readZipEntries(path: string, limits: ZipLimits = DEFAULT_
         const stream = await zip.openReadStreamPromise(entry);
         data = await readBounded(stream, Math.min(limits.maxEntryBytes, entry.uncompressedSize));
       } catch (err) {
-        yield { kind: 'error', name, error: errorText(err), fatal: false };
+        yield { kind: 'error', name, error: errorText(err), fatal: false, suspect: true };
         continue;
       }
       total += data.length;

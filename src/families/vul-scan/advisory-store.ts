@@ -1,9 +1,9 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { advisoryOf } from '../../engines/vuln/matcher.js';
 import { modifiedMs, parseOsvRecord, type OsvRecord } from '../../engines/vuln/osv-schema.js';
 import { advisoryKey, baseEcosystem } from '../../engines/vuln/package-keys.js';
 import type { Database } from '../../store/schema.js';
-import type { VulScanDatabase, VulScanTables } from './tables.js';
+import type { VulAdvisoriesTable, VulScanDatabase, VulScanTables } from './tables.js';
 
 /**
  * The advisory store: OSV records as imported, one row per id, and the package keys each names (what a host's
@@ -20,6 +20,37 @@ export interface PutResult {
 }
 
 const CHUNK = 400;
+/** A multi-row insert of advisories carries at most about this much record JSON. */
+const INSERT_BYTES = 8 * 1024 * 1024;
+
+type AdvisoryRow = Insertable<VulAdvisoriesTable>;
+
+function advisoryRow(record: OsvRecord, modified: number, ecosystems: string[], importId: string, now: number): AdvisoryRow {
+  const advisory = advisoryOf(record);
+  return {
+    id: record.id, modified_ms: modified, modified: record.modified, withdrawn: record.withdrawn ?? null, summary: advisory.summary.slice(0, 4000),
+    severity_level: advisory.severity.level, cvss: advisory.severity.cvss,
+    cves: JSON.stringify(advisory.cves.map((cve) => ({ cve_id: cve, cvss: advisory.severity.cvss ?? 0 }))),
+    ecosystems: JSON.stringify(ecosystems), record: JSON.stringify(record), import_id: importId, imported_at: now,
+  };
+}
+
+function byteChunks(rows: readonly AdvisoryRow[]): AdvisoryRow[][] {
+  const out: AdvisoryRow[][] = [];
+  let current: AdvisoryRow[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    if (current.length > 0 && (current.length >= CHUNK || bytes + row.record.length > INSERT_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += row.record.length;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
 
 function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
   const out: T[][] = [];
@@ -34,7 +65,10 @@ export class AdvisoryStore {
     this.db = db.withTables<VulScanTables>();
   }
 
-  /** Stores a batch of validated records in one transaction; within a batch, ids must be unique. */
+  /**
+   * Stores a batch of validated records in one transaction; within a batch, ids must be unique. New rows and all
+   * package keys go in multi-row inserts (bounded in rows and bytes); a replaced row is one update.
+   */
   async put(records: readonly OsvRecord[], importId: string, now = Date.now()): Promise<PutResult> {
     const changedEcosystems = new Set<string>();
     const outcomes: PutOutcome[] = [];
@@ -45,6 +79,9 @@ export class AdvisoryStore {
         const rows = await trx.selectFrom('vul_advisories').select(['id', 'modified_ms', 'ecosystems', 'withdrawn']).where('id', 'in', part).execute();
         for (const row of rows) existing.set(row.id, row);
       }
+      const inserts: AdvisoryRow[] = [];
+      const packages: Array<{ advisory_id: string; package_key: string; ecosystem: string }> = [];
+      const replaced: string[] = [];
       for (const record of records) {
         const old = existing.get(record.id);
         const modified = modifiedMs(record);
@@ -56,31 +93,25 @@ export class AdvisoryStore {
         if (old && old.withdrawn === null) for (const e of parseList(old.ecosystems)) changedEcosystems.add(baseEcosystem(e));
         const withdrawn = record.withdrawn ?? null;
         if (withdrawn === null) for (const e of ecosystems) changedEcosystems.add(baseEcosystem(e));
-        const advisory = advisoryOf(record);
-        const row = {
-          id: record.id, modified_ms: modified, modified: record.modified, withdrawn, summary: advisory.summary.slice(0, 4000),
-          severity_level: advisory.severity.level, cvss: advisory.severity.cvss,
-          cves: JSON.stringify(advisory.cves.map((cve) => ({ cve_id: cve, cvss: advisory.severity.cvss ?? 0 }))),
-          ecosystems: JSON.stringify(ecosystems), record: JSON.stringify(record), import_id: importId, imported_at: now,
-        };
+        const row = advisoryRow(record, modified, ecosystems, importId, now);
         if (old) {
-          await trx.deleteFrom('vul_advisory_packages').where('advisory_id', '=', record.id).execute();
+          replaced.push(record.id);
           await trx.updateTable('vul_advisories').set(row).where('id', '=', record.id).execute();
         } else {
-          await trx.insertInto('vul_advisories').values(row).execute();
+          inserts.push(row);
         }
         if (withdrawn === null) {
           const keys = new Map<string, string>();
           for (const affected of record.affected ?? []) {
             keys.set(advisoryKey(affected.package.ecosystem, affected.package.name), baseEcosystem(affected.package.ecosystem));
           }
-          for (const part of chunks([...keys])) {
-            await trx.insertInto('vul_advisory_packages')
-              .values(part.map(([key, ecosystem]) => ({ advisory_id: record.id, package_key: key, ecosystem }))).execute();
-          }
+          for (const [key, ecosystem] of keys) packages.push({ advisory_id: record.id, package_key: key, ecosystem });
         }
         outcomes.push(withdrawn !== null ? 'withdrawn' : old ? 'replaced' : 'added');
       }
+      for (const part of chunks(replaced)) await trx.deleteFrom('vul_advisory_packages').where('advisory_id', 'in', part).execute();
+      for (const part of byteChunks(inserts)) await trx.insertInto('vul_advisories').values(part).execute();
+      for (const part of chunks(packages)) await trx.insertInto('vul_advisory_packages').values(part).execute();
     });
     return { outcomes, changedEcosystems };
   }

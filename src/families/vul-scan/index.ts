@@ -8,6 +8,7 @@ import { scanTaskRoutes } from './routes/scan-tasks.js';
 import { scanTaskCompanionRoutes } from './routes/task-companions.js';
 import { ScanScheduler, scanSchedulerPeriodic } from './scheduler.js';
 import { scanTaskServices } from './task-services.js';
+import { vulndbCli } from './vulndb/cli.js';
 
 /**
  * HSS vulnerability scans (issue #9): scan tasks over many hosts (agent inventory job → server match job), the
@@ -18,7 +19,7 @@ export const vulScanFamily: ServerFamily = {
   jobKinds: VUL_SCAN_JOB_KINDS,
   migrations: { 'vul-scan/0001_vul_scan': m0001 },
   quotas: [],
-  cli: [vulCli],
+  cli: [vulCli, vulndbCli],
   start: (core) => {
     const tasks = scanTaskServices(core);
     return {
