@@ -186,6 +186,12 @@ class Connection {
 
   drained(idleMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
+      if (this.done) {
+        // A destroyed socket never drains: the reply (or the failure) is already in.
+        if (this.failure && !this.text.includes('\0')) reject(this.failure);
+        else resolve();
+        return;
+      }
       const timer = setTimeout(() => this.socket.destroy(new ClamdConnectionError(`clamd stopped reading for ${idleMs} ms`)), idleMs);
       const finish = (): void => {
         clearTimeout(timer);

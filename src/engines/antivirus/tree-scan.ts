@@ -112,6 +112,7 @@ class TreeScan {
   private readonly maxFileSize: number;
   private lastProgress = 0;
   private failure: string | null = null;
+  private halted = false;
 
   constructor(private readonly engine: ScanEngine, private readonly opts: TreeScanOptions) {
     this.filter = fileTypeFilter(opts.fileTypes);
@@ -132,7 +133,10 @@ class TreeScan {
       this.progress(true);
       const entries = walkTree(roots, walkOpts);
       const workers = Array.from({ length: Math.max(1, this.opts.concurrency ?? 4) }, () => this.worker(entries));
-      await Promise.all(workers);
+      // Every worker has stopped before the scan returns (the first failure stops the others).
+      const settled = await Promise.allSettled(workers);
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
     } catch (err) {
       if (signal?.aborted) return this.finish('aborted', 'the scan was stopped');
       if (err instanceof EngineUnavailable) return this.finish('failed', err.message);
@@ -144,17 +148,19 @@ class TreeScan {
   }
 
   private async worker(entries: AsyncGenerator<WalkEntry>): Promise<void> {
-    for (;;) {
-      if (this.failure) throw new EngineUnavailable(this.failure);
-      const next = await entries.next();
-      if (next.done) return;
-      try {
+    try {
+      for (;;) {
+        if (this.halted) return;
+        this.opts.signal?.throwIfAborted();
+        const next = await entries.next();
+        if (next.done) return;
         await this.handle(next.value);
-      } catch (err) {
-        if (err instanceof EngineUnavailable) this.failure ??= err.message;
-        throw err;
+        this.progress(false);
       }
-      this.progress(false);
+    } catch (err) {
+      this.halted = true; // the other workers stop after their current file
+      if (err instanceof EngineUnavailable) this.failure ??= err.message;
+      throw err;
     }
   }
 
