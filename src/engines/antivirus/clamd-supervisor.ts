@@ -180,7 +180,7 @@ export class ClamdSupervisor extends EventEmitter {
     child.stderr?.setEncoding('utf8').on('data', (t: string) => this.output.add(t));
     let exited = false;
     child.once('error', (err) => this.output.add(`cannot start clamd: ${err.message}\n`));
-    child.once('close', (code, signal) => {
+    child.once('exit', (code, signal) => {
       exited = true;
       this.onExit(child, code, signal, clamd, configPath);
     });

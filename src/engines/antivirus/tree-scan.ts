@@ -1,6 +1,7 @@
 import { constants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ClamdConnectionError, type FileScanReply } from './clamd-client.js';
 import { fileTypeFilter, MAGIC_BYTES } from './file-types.js';
 import { countFiles, walkTree, type WalkEntry, type WalkOptions } from './tree-walk.js';
@@ -38,7 +39,7 @@ export interface TreeScanOptions {
   onProgress?: (progress: ScanProgress) => void;
   progressIntervalMs?: number;
   onDetection?: (detection: Detection) => void;
-  /** Attempts per file when the clamd connection fails (clamd died and is restarting); default 3. */
+  /** Attempts per file when the clamd connection fails (clamd died and is restarting); default 4. */
   attempts?: number;
   /** How long to wait for a restarting clamd (default 120 s). */
   readyTimeoutMs?: number;
@@ -88,6 +89,7 @@ export interface TreeScanResult {
 
 export const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
 const MAX_ERRORS_KEPT = 20;
+const RETRY_PAUSE_MS = 150;
 
 /** Stops the scan: clamd is unavailable for good. */
 class EngineUnavailable extends Error {}
@@ -135,6 +137,7 @@ class TreeScan {
       const workers = Array.from({ length: Math.max(1, this.opts.concurrency ?? 4) }, () => this.worker(entries));
       // Every worker has stopped before the scan returns (the first failure stops the others).
       const settled = await Promise.allSettled(workers);
+      await entries.return(undefined); // closes the directory the walk had open
       const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failed) throw failed.reason;
     } catch (err) {
@@ -212,6 +215,10 @@ class TreeScan {
         this.counts.unreadableFiles++;
         return;
       }
+      if ('error' in answer) {
+        this.scanError(file, answer.error);
+        return;
+      }
       const { reply } = answer;
       if (reply.kind === 'clean' || reply.kind === 'found') {
         this.counts.scannedFiles++;
@@ -220,30 +227,38 @@ class TreeScan {
       } else if (reply.kind === 'size-limit') {
         this.counts.skippedTooLarge++;
       } else {
-        this.counts.scanErrors++;
-        if (this.errors.length < MAX_ERRORS_KEPT) this.errors.push({ path: file, message: reply.message });
+        this.scanError(file, reply.message);
       }
     } finally {
       await handle.close().catch(() => undefined);
     }
   }
 
-  private async scanWithRetry(handle: FileHandle, size: number): Promise<FileScanReply | 'unreadable'> {
-    const attempts = Math.max(1, this.opts.attempts ?? 3);
+  private async scanWithRetry(handle: FileHandle, size: number): Promise<FileScanReply | 'unreadable' | { error: string }> {
+    const attempts = Math.max(1, this.opts.attempts ?? 4);
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.engine.scanFile(handle, size, this.opts.signal);
       } catch (err) {
         this.opts.signal?.throwIfAborted();
         if (!(err instanceof ClamdConnectionError)) return 'unreadable'; // reading the file failed (EIO, …)
+        // A file that makes clamd die every time is a scan error of its own; clamd dying too often
+        // overall makes the supervisor unavailable, which whenReady reports below.
+        if (attempt >= attempts) return { error: `clamd failed ${attempts} times on this file: ${err.message}` };
+        // The refused connection can arrive before the supervisor has seen clamd exit.
+        await sleep(RETRY_PAUSE_MS * attempt);
         try {
           await this.engine.whenReady(this.opts.readyTimeoutMs ?? 120_000);
         } catch (unavailable) {
           throw new EngineUnavailable(`clamd became unavailable during the scan: ${unavailable instanceof Error ? unavailable.message : String(unavailable)}`);
         }
-        if (attempt >= attempts) throw new EngineUnavailable(`clamd failed ${attempts} times on one file: ${err.message}`);
       }
     }
+  }
+
+  private scanError(file: string, message: string): void {
+    this.counts.scanErrors++;
+    if (this.errors.length < MAX_ERRORS_KEPT) this.errors.push({ path: file, message });
   }
 
   private detect(detection: Detection): void {

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ClamdSupervisor, ClamdUnavailableError } from '../../../src/engines/antivirus/clamd-supervisor.js';
+import { runTreeScan } from '../../../src/engines/antivirus/tree-scan.js';
+import { cleanTree, eicar, put, SIG_EICAR, tempRoot } from './av-helpers.js';
+
+async function withRoot(fn: (root: string) => Promise<void>): Promise<void> {
+  const { root, cleanup } = tempRoot('gp-avsup-');
+  try {
+    await fn(root);
+  } finally {
+    cleanup();
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('clamd supervisor', () => {
+  it('starts a private clamd on a 0700 directory, answers PING and VERSION, stops it by PID', () =>
+    withRoot(async (root) => {
+      const supervisor = new ClamdSupervisor({ workDir: path.join(root, 'clamd'), officialDatabaseDir: null });
+      await supervisor.start();
+      try {
+        assert.equal(supervisor.state, 'ready');
+        const pid = supervisor.pid as number;
+        assert.ok(alive(pid));
+        assert.equal(await supervisor.client.ping(), true);
+        assert.match(await supervisor.client.version(), /^ClamAV \d+\.\d+/);
+        assert.equal(statSync(path.join(root, 'clamd')).mode & 0o777, 0o700);
+        assert.ok(statSync(supervisor.socketPath).isSocket());
+        assert.equal(statSync(supervisor.socketPath).mode & 0o777, 0o600);
+        assert.match(readFileSync(path.join(root, 'clamd', 'clamd.conf'), 'utf8'), /^LocalSocket .*\/clamd\/clamd\.sock$/m);
+        // An existing socket is used as it is: nothing started, nothing stopped.
+        const shared = new ClamdSupervisor({ workDir: path.join(root, 'unused'), existingSocket: supervisor.socketPath });
+        await shared.start();
+        assert.equal(shared.pid, null);
+        put(root, 'one/eicar.com', eicar());
+        const viaShared = await runTreeScan(shared, { roots: [path.join(root, 'one')] });
+        assert.deepEqual(viaShared.detections.map((d) => d.signature), [SIG_EICAR]);
+        await shared.stop();
+        assert.ok(alive(pid));
+        await supervisor.stop();
+        assert.equal(alive(pid), false);
+        assert.equal(supervisor.state, 'stopped');
+        assert.equal(existsSync(supervisor.socketPath), false);
+      } finally {
+        await supervisor.stop();
+      }
+    }));
+
+  it('clamd killed (by PID) mid-scan is restarted and the scan completes with exact counts', () =>
+    withRoot(async (root) => {
+      const files = cleanTree(root, 'tree', 20, 100);
+      put(root, 'tree/zz/eicar.com', eicar());
+      const supervisor = new ClamdSupervisor({ workDir: path.join(root, 'clamd'), officialDatabaseDir: null, restartDelayMs: 100, limits: { maxThreads: 2 } });
+      await supervisor.start();
+      try {
+        const firstPid = supervisor.pid as number;
+        const exits: unknown[] = [];
+        supervisor.on('exit', (e) => exits.push(e));
+        let killedAt = -1;
+        const result = await runTreeScan(supervisor, {
+          roots: [path.join(root, 'tree')],
+          concurrency: 3,
+          progressIntervalMs: 0,
+          onProgress: (p) => {
+            if (killedAt < 0 && p.processedFiles >= 300) {
+              killedAt = p.processedFiles;
+              process.kill(firstPid, 'SIGKILL');
+            }
+          },
+        });
+        assert.ok(killedAt > 0 && killedAt < files, `killed at ${killedAt}`);
+        assert.equal(result.status, 'completed', result.reason);
+        assert.equal(result.counts.scannedFiles, files + 1);
+        assert.equal(result.counts.scanErrors, 0);
+        assert.deepEqual(result.detections.map((d) => [d.path, d.signature]), [[path.join(root, 'tree/zz/eicar.com'), SIG_EICAR]]);
+        assert.equal(exits.length, 1);
+        assert.equal(supervisor.restarts, 1);
+        assert.equal(supervisor.state, 'ready');
+        assert.notEqual(supervisor.pid, firstPid);
+        assert.equal(alive(firstPid), false);
+      } finally {
+        await supervisor.stop();
+      }
+    }));
+
+  it('a clamd that keeps dying makes the supervisor unavailable and the scan fails with the reason', () =>
+    withRoot(async (root) => {
+      cleanTree(root, 'tree', 10, 100);
+      const supervisor = new ClamdSupervisor({ workDir: path.join(root, 'clamd'), officialDatabaseDir: null, restartDelayMs: 50, maxRestarts: 1 });
+      await supervisor.start();
+      try {
+        const result = await runTreeScan(supervisor, {
+          roots: [path.join(root, 'tree')],
+          concurrency: 2,
+          progressIntervalMs: 0,
+          onProgress: () => {
+            if (supervisor.state === 'ready' && supervisor.pid) process.kill(supervisor.pid, 'SIGKILL');
+          },
+        });
+        assert.equal(result.status, 'failed');
+        assert.match(result.reason ?? '', /^clamd became unavailable during the scan: clamd died 2 times within 60 s \(last: SIGKILL\)/);
+        assert.equal(supervisor.state, 'unavailable');
+        assert.match(supervisor.unavailableReason ?? '', /clamd died 2 times/);
+      } finally {
+        await supervisor.stop();
+      }
+    }));
+
+  it('no database: start rejects with a clear reason, no clamd runs, and a scan fails with it (never "clean")', () =>
+    withRoot(async (root) => {
+      mkdirSync(path.join(root, 'no-sigs'));
+      put(root, 'tree/eicar.com', eicar());
+      const supervisor = new ClamdSupervisor({ workDir: path.join(root, 'clamd'), guardpostSignatureDir: path.join(root, 'no-sigs'), officialDatabaseDir: path.join(root, 'var-lib-clamav') });
+      await assert.rejects(supervisor.start(), (err: Error) => err instanceof ClamdUnavailableError && /^no signature database: /.test(err.message));
+      assert.equal(supervisor.state, 'unavailable');
+      assert.equal(supervisor.pid, null);
+      const result = await runTreeScan(supervisor, { roots: [path.join(root, 'tree')] });
+      assert.equal(result.status, 'failed');
+      assert.match(result.reason ?? '', /^no signature database: .*var-lib-clamav holds no ClamAV database/);
+      assert.equal(result.counts.scannedFiles, 0);
+      await supervisor.stop();
+    }));
+
+  it('refused signatures: start rejects with clamscan\'s error', () =>
+    withRoot(async (root) => {
+      put(root, 'sigs/bad.ndb', 'Broken:0:*:not-hex\n');
+      const supervisor = new ClamdSupervisor({ workDir: path.join(root, 'clamd'), guardpostSignatureDir: path.join(root, 'sigs'), officialDatabaseDir: null });
+      await assert.rejects(supervisor.start(), /refused by clamscan: .*Malformed database/);
+      assert.equal(supervisor.pid, null);
+    }));
+
+  it('an existing socket that does not answer is unavailable with the socket named', () =>
+    withRoot(async (root) => {
+      const socket = path.join(root, 'nobody-here.sock');
+      const supervisor = new ClamdSupervisor({ workDir: root, existingSocket: socket, startTimeoutMs: 300 });
+      await assert.rejects(supervisor.start(), new RegExp(`configured clamd socket ${socket} does not answer PING`));
+    }));
+});
