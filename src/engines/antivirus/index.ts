@@ -3,7 +3,7 @@
  *
  *   new ClamdSupervisor({ workDir, … }).start()  → private clamd on a unix socket (or an existing socket)
  *   runTreeScan(supervisor, { roots, … })         → { status, counts, detections, … } with progress events
- *   quickScanRoots / fullScanRoots                → the roots of quick and full scans
+ *   hostQuickScanRoots / hostFullScanRoots        → this host's quick and full scan roots (pure: quickScanRoots / fullScanRoots)
  *   stageDatabase / validateSignatureDir          → the signature database clamd loads
  */
 export * from './clamd-client.js';
@@ -11,6 +11,7 @@ export * from './clamd-config.js';
 export * from './clamd-protocol.js';
 export * from './clamd-supervisor.js';
 export * from './file-types.js';
+export * from './host-roots.js';
 export * from './scan-roots.js';
 export * from './signatures.js';
 export * from './tree-scan.js';

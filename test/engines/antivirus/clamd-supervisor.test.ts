@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { ClamdClient, ClamdConnectionError } from '../../../src/engines/antivirus/clamd-client.js';
 import { ClamdSupervisor, ClamdUnavailableError } from '../../../src/engines/antivirus/clamd-supervisor.js';
 import { runTreeScan } from '../../../src/engines/antivirus/tree-scan.js';
 import { cleanTree, eicar, put, SIG_EICAR, tempRoot } from './av-helpers.js';
@@ -90,6 +92,41 @@ describe('clamd supervisor', () => {
         assert.notEqual(supervisor.pid, firstPid);
         assert.equal(alive(firstPid), false);
       } finally {
+        await supervisor.stop();
+      }
+    }));
+
+  it('loads the official database through its staged symlinks next to Guardpost\'s signatures', () =>
+    withRoot(async (root) => {
+      // A stand-in official directory with one body signature ("official-test-sig" in hex).
+      put(root, 'official/local.ndb', `Official.Stand.In:0:*:${Buffer.from('official-test-sig').toString('hex')}\n`);
+      put(root, 'tree/a.txt', 'xx official-test-sig yy');
+      put(root, 'tree/b.com', eicar());
+      const supervisor = new ClamdSupervisor({ workDir: path.join(root, 'clamd'), officialDatabaseDir: path.join(root, 'official') });
+      await supervisor.start();
+      try {
+        const result = await runTreeScan(supervisor, { roots: [path.join(root, 'tree')] });
+        assert.deepEqual(result.detections.map((d) => [path.basename(d.path), d.signature]).sort(), [['a.txt', 'Official.Stand.In.UNOFFICIAL'], ['b.com', SIG_EICAR]]);
+      } finally {
+        await supervisor.stop();
+      }
+    }));
+
+  it('a clamd that stops reading (SIGSTOP) makes the scan of a file fail with a timeout instead of hanging', () =>
+    withRoot(async (root) => {
+      const big = path.join(root, 'big.bin');
+      writeFileSync(big, Buffer.alloc(16 * 1024 * 1024, 0x41));
+      const supervisor = new ClamdSupervisor({ workDir: path.join(root, 'clamd'), officialDatabaseDir: null });
+      await supervisor.start();
+      const pid = supervisor.pid as number;
+      const client = new ClamdClient({ socketPath: supervisor.socketPath, scanIdleTimeoutMs: 500, commandTimeoutMs: 500 });
+      const handle = await open(big, 'r');
+      try {
+        process.kill(pid, 'SIGSTOP');
+        await assert.rejects(client.scanFile(handle, 16 * 1024 * 1024), (err: Error) => err instanceof ClamdConnectionError && /stopped reading|no answer/.test(err.message));
+      } finally {
+        process.kill(pid, 'SIGCONT');
+        await handle.close();
         await supervisor.stop();
       }
     }));

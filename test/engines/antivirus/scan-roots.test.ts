@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { realpathSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { hostFullScanRoots, hostQuickScanRoots, runningExecutables } from '../../../src/engines/antivirus/host-roots.js';
 import { fullScanRoots, homeDirsFromPasswd, normalizeRoots, processExecutables, QUICK_SCAN_PATHS, quickScanRoots } from '../../../src/engines/antivirus/scan-roots.js';
 
 const PASSWD = [
@@ -62,5 +64,19 @@ describe('scan roots', () => {
 
   it('full scan: every local filesystem, no pseudo, network or /proc|/sys|/dev mounts except /dev/shm', () => {
     assert.deepEqual(fullScanRoots(MOUNTS), ['/', '/dev/shm', '/home', '/run', '/srv/data disk', '/var/lib/docker/overlay2/abc/merged']);
+  });
+});
+
+describe('scan roots of this host', () => {
+  it('quick roots include this process executable and /tmp; full roots include / and no /proc', async () => {
+    const quick = await hostQuickScanRoots();
+    assert.ok(quick.includes('/tmp'));
+    assert.ok(quick.includes('/root'));
+    const exe = realpathSync(process.execPath);
+    assert.ok((await runningExecutables()).includes(exe), exe);
+    assert.ok(quick.some((r) => r === exe || exe.startsWith(`${r}/`)), `${exe} covered by ${quick.join(' ')}`);
+    const full = await hostFullScanRoots();
+    assert.ok(full.includes('/'), full.join(' '));
+    assert.ok(!full.some((r) => r === '/proc' || r.startsWith('/proc/') || r.startsWith('/sys')));
   });
 });
