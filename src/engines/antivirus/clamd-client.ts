@@ -53,6 +53,12 @@ export class ClamdClient {
     return this.simple('VERSION');
   }
 
+  /** Asks clamd to reload its database directory (it keeps scanning with the old one meanwhile). */
+  async reload(): Promise<void> {
+    const answer = await this.simple('RELOAD');
+    if (answer !== 'RELOADING') throw new ClamdConnectionError(`clamd refused RELOAD: ${answer}`);
+  }
+
   /** Streams `size` bytes of an open file to clamd (INSTREAM) and returns its verdict and the bytes' SHA-256. */
   async scanFile(handle: FileHandle, size: number, signal?: AbortSignal): Promise<FileScanReply> {
     return this.withSlot(() => this.instream(handle, size, signal));

@@ -50,6 +50,11 @@ export class ClamdUnavailableError extends Error {
   override name = 'ClamdUnavailableError';
 }
 
+/** Signatures refused on a reload; clamd keeps the database it had. */
+export class ClamdSignatureError extends Error {
+  override name = 'ClamdSignatureError';
+}
+
 export class ClamdSupervisor extends EventEmitter {
   readonly limits: ClamdLimits;
   readonly socketPath: string;
@@ -149,12 +154,7 @@ export class ClamdSupervisor extends EventEmitter {
     }
     await fsp.mkdir(this.opts.workDir, { recursive: true, mode: 0o700 });
     await fsp.chmod(this.opts.workDir, 0o700);
-    const staged = await stageDatabase({
-      guardpostDir: this.opts.guardpostSignatureDir ?? guardpostSignatureDir(),
-      officialDir: this.opts.officialDatabaseDir === undefined ? OFFICIAL_DATABASE_DIR : this.opts.officialDatabaseDir,
-      stagingDir: this.opts.workDir,
-      clamscanPath: clamscan,
-    });
+    const staged = await this.stage(clamscan);
     if (!staged.ok) throw this.fail(staged.reason);
     const tempDir = path.join(this.opts.workDir, 'tmp');
     await fsp.mkdir(tempDir, { recursive: true, mode: 0o700 });
@@ -163,7 +163,30 @@ export class ClamdSupervisor extends EventEmitter {
     await this.spawnUntilReady(clamd, configPath);
   }
 
+  /**
+   * Re-stages the database (Guardpost's signatures validated again, the official files relinked) and
+   * has clamd reload it. Refused signatures throw ClamdSignatureError and leave the loaded database as it was.
+   */
+  async reloadSignatures(): Promise<void> {
+    if (this.opts.existingSocket) throw new Error('the signatures of an existing clamd are managed by whoever runs it');
+    const clamscan = this.opts.clamscanPath ?? findExecutable('clamscan');
+    if (!clamscan) throw new ClamdSignatureError('clamscan (clamav) is not installed: signatures cannot be validated');
+    const staged = await this.stage(clamscan);
+    if (!staged.ok) throw new ClamdSignatureError(staged.reason);
+    await this.client.reload();
+  }
+
+  private stage(clamscan: string): ReturnType<typeof stageDatabase> {
+    return stageDatabase({
+      guardpostDir: this.opts.guardpostSignatureDir ?? guardpostSignatureDir(),
+      officialDir: this.opts.officialDatabaseDir === undefined ? OFFICIAL_DATABASE_DIR : this.opts.officialDatabaseDir,
+      stagingDir: this.opts.workDir,
+      clamscanPath: clamscan,
+    });
+  }
+
   private async spawnUntilReady(clamd: string, configPath: string): Promise<void> {
+    if (this.stopping) throw new ClamdUnavailableError('clamd was stopped while starting');
     await fsp.rm(this.socketPath, { force: true });
     this.output = new BoundedText();
     const child = spawn(clamd, [`--config-file=${configPath}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });

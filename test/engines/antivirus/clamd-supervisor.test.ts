@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { guardpostSignatureDir } from '../../../src/engines/antivirus/signatures.js';
 import { ClamdClient, ClamdConnectionError } from '../../../src/engines/antivirus/clamd-client.js';
-import { ClamdSupervisor, ClamdUnavailableError } from '../../../src/engines/antivirus/clamd-supervisor.js';
+import { ClamdSignatureError, ClamdSupervisor, ClamdUnavailableError } from '../../../src/engines/antivirus/clamd-supervisor.js';
 import { runTreeScan } from '../../../src/engines/antivirus/tree-scan.js';
 import { cleanTree, eicar, put, SIG_EICAR, tempRoot } from './av-helpers.js';
 
@@ -129,6 +131,53 @@ describe('clamd supervisor', () => {
         await handle.close();
         await supervisor.stop();
       }
+    }));
+
+  it('reloads validated signatures; refused ones leave the loaded database in place', () =>
+    withRoot(async (root) => {
+      const sigs = path.join(root, 'sigs');
+      for (const f of readdirSync(guardpostSignatureDir())) copyFileSync(path.join(guardpostSignatureDir(), f), path.join((mkdirSync(sigs, { recursive: true }), sigs), f));
+      put(root, 'tree/new.txt', 'aa reload-test-sig bb');
+      const supervisor = new ClamdSupervisor({ workDir: path.join(root, 'clamd'), guardpostSignatureDir: sigs, officialDatabaseDir: null });
+      await supervisor.start();
+      try {
+        const signatures = async (): Promise<string[]> => (await runTreeScan(supervisor, { roots: [path.join(root, 'tree')] })).detections.map((d) => d.signature);
+        assert.deepEqual(await signatures(), []);
+        put(sigs, 'added.ndb', `Reload.Test:0:*:${Buffer.from('reload-test-sig').toString('hex')}\n`);
+        await supervisor.reloadSignatures();
+        let found: string[] = [];
+        for (let i = 0; i < 100 && found.length === 0; i++) {
+          found = await signatures();
+          if (found.length === 0) await sleep(100); // clamd swaps in the reloaded engine when it is built
+        }
+        assert.deepEqual(found, ['Reload.Test.UNOFFICIAL']);
+        put(sigs, 'broken.ndb', 'Broken:0:*:xyz\n');
+        await assert.rejects(supervisor.reloadSignatures(), (err: Error) => err instanceof ClamdSignatureError && /broken\.ndb.*Malformed database|Malformed database/.test(err.message));
+        assert.equal(supervisor.state, 'ready');
+        assert.deepEqual(await signatures(), ['Reload.Test.UNOFFICIAL']);
+        assert.ok(!readdirSync(path.join(root, 'clamd', 'db')).includes('broken.ndb'));
+      } finally {
+        await supervisor.stop();
+      }
+    }));
+
+  it('stop() while start() is still staging leaves no clamd running', () =>
+    withRoot(async (root) => {
+      const workDir = path.join(root, 'clamd');
+      const supervisor = new ClamdSupervisor({ workDir, officialDatabaseDir: null });
+      const starting = supervisor.start();
+      await supervisor.stop();
+      await assert.rejects(starting, /stopped while starting/);
+      await sleep(300);
+      const ours = readdirSync('/proc').filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(workDir);
+        } catch {
+          return false;
+        }
+      });
+      assert.deepEqual(ours, []);
+      assert.equal(supervisor.pid, null);
     }));
 
   it('a clamd that keeps dying makes the supervisor unavailable and the scan fails with the reason', () =>
