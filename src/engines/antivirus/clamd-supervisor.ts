@@ -19,9 +19,20 @@ import { guardpostSignatureDir, OFFICIAL_DATABASE_DIR, stageDatabase } from './s
  * signatures, keeps dying) the supervisor is `unavailable` with a reason; it never pretends to scan.
  */
 
+/**
+ * Default private working directory. Debian's and Ubuntu's AppArmor profile for /usr/sbin/clamd lets it
+ * read and write only below /var/lib/clamav and /tmp (besides its stock config and socket): a config,
+ * socket or database anywhere else is denied on hosts that enforce the profile. Below /var/lib/clamav it
+ * also survives tmp cleaners; freshclam ignores subdirectories.
+ */
+export const DEFAULT_CLAMD_WORK_DIR = '/var/lib/clamav/guardpost';
+
 export interface ClamdSupervisorOptions {
-  /** Private working directory (created 0700): config, socket, staged database, clamd's temp files. */
-  workDir: string;
+  /**
+   * Private working directory (created 0700): config, socket, staged database, clamd's temp files.
+   * Default DEFAULT_CLAMD_WORK_DIR; keep it below /var/lib/clamav or /tmp (AppArmor, see there).
+   */
+  workDir?: string;
   /** Use this clamd instead of starting one. */
   existingSocket?: string;
   guardpostSignatureDir?: string;
@@ -42,6 +53,8 @@ export interface ClamdSupervisorOptions {
   clamscanPath?: string;
   /** Scheduling niceness of clamd (default 10: scans yield the CPU to the host's own work). */
   niceness?: number;
+  /** Start clamd through `ionice -c 2 -n 7` (lowest best-effort I/O priority) when ionice exists; default true. */
+  lowIoPriority?: boolean;
 }
 
 export type SupervisorState = 'stopped' | 'starting' | 'ready' | 'restarting' | 'unavailable';
@@ -69,11 +82,13 @@ export class ClamdSupervisor extends EventEmitter {
   private starting: Promise<void> | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
   private readonly exitHook = (): void => void this.child?.kill('SIGKILL');
+  private readonly workDir: string;
 
   constructor(private readonly opts: ClamdSupervisorOptions) {
     super();
+    this.workDir = opts.workDir ?? DEFAULT_CLAMD_WORK_DIR;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    this.socketPath = opts.existingSocket ?? path.join(opts.workDir, 'clamd.sock');
+    this.socketPath = opts.existingSocket ?? path.join(this.workDir, 'clamd.sock');
     this.client = new ClamdClient({ socketPath: this.socketPath, maxConnections: opts.maxConnections ?? this.limits.maxThreads });
   }
 
@@ -152,13 +167,13 @@ export class ClamdSupervisor extends EventEmitter {
     if (!clamd || !clamscan) {
       throw this.fail(`clamd is not installed (need ${[!clamd && 'clamd (clamav-daemon)', !clamscan && 'clamscan (clamav)'].filter(Boolean).join(' and ')})`);
     }
-    await fsp.mkdir(this.opts.workDir, { recursive: true, mode: 0o700 });
-    await fsp.chmod(this.opts.workDir, 0o700);
+    await fsp.mkdir(this.workDir, { recursive: true, mode: 0o700 });
+    await fsp.chmod(this.workDir, 0o700);
     const staged = await this.stage(clamscan);
     if (!staged.ok) throw this.fail(staged.reason);
-    const tempDir = path.join(this.opts.workDir, 'tmp');
+    const tempDir = path.join(this.workDir, 'tmp');
     await fsp.mkdir(tempDir, { recursive: true, mode: 0o700 });
-    const configPath = path.join(this.opts.workDir, 'clamd.conf');
+    const configPath = path.join(this.workDir, 'clamd.conf');
     await fsp.writeFile(configPath, buildClamdConfig({ socketPath: this.socketPath, databaseDir: staged.databaseDir, tempDir, limits: this.limits }), { mode: 0o600 });
     await this.spawnUntilReady(clamd, configPath);
   }
@@ -180,7 +195,7 @@ export class ClamdSupervisor extends EventEmitter {
     return stageDatabase({
       guardpostDir: this.opts.guardpostSignatureDir ?? guardpostSignatureDir(),
       officialDir: this.opts.officialDatabaseDir === undefined ? OFFICIAL_DATABASE_DIR : this.opts.officialDatabaseDir,
-      stagingDir: this.opts.workDir,
+      stagingDir: this.workDir,
       clamscanPath: clamscan,
     });
   }
@@ -189,7 +204,10 @@ export class ClamdSupervisor extends EventEmitter {
     if (this.stopping) throw new ClamdUnavailableError('clamd was stopped while starting');
     await fsp.rm(this.socketPath, { force: true });
     this.output = new BoundedText();
-    const child = spawn(clamd, [`--config-file=${configPath}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    // ionice execs clamd in place: the PID stays clamd's.
+    const ionice = this.opts.lowIoPriority === false ? null : findExecutable('ionice');
+    const argv = [...(ionice ? [ionice, '-c', '2', '-n', '7'] : []), clamd, `--config-file=${configPath}`];
+    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
     this.child = child;
     process.once('exit', this.exitHook);
     if (child.pid !== undefined) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { getPriority } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,7 +9,7 @@ import { guardpostSignatureDir } from '../../../src/engines/antivirus/signatures
 import { ClamdClient, ClamdConnectionError } from '../../../src/engines/antivirus/clamd-client.js';
 import { ClamdSignatureError, ClamdSupervisor, ClamdUnavailableError } from '../../../src/engines/antivirus/clamd-supervisor.js';
 import { runTreeScan } from '../../../src/engines/antivirus/tree-scan.js';
-import { cleanTree, eicar, put, SIG_EICAR, tempRoot } from './av-helpers.js';
+import { cleanTree, eicar, put, run, SIG_EICAR, tempRoot } from './av-helpers.js';
 
 async function withRoot(fn: (root: string) => Promise<void>): Promise<void> {
   const { root, cleanup } = tempRoot('gp-avsup-');
@@ -39,6 +40,10 @@ describe('clamd supervisor', () => {
         assert.ok(alive(pid));
         assert.equal(await supervisor.client.ping(), true);
         assert.match(await supervisor.client.version(), /^ClamAV \d+\.\d+/);
+        // Low CPU and I/O priority; the PID is clamd's own (ionice execs it).
+        assert.equal(readFileSync(`/proc/${pid}/comm`, 'utf8').trim(), 'clamd');
+        assert.equal(getPriority(pid), 10);
+        assert.match(run(['ionice', '-p', String(pid)]), /best-effort: prio 7/);
         assert.equal(statSync(path.join(root, 'clamd')).mode & 0o777, 0o700);
         assert.ok(statSync(supervisor.socketPath).isSocket());
         assert.equal(statSync(supervisor.socketPath).mode & 0o777, 0o600);
