@@ -43,6 +43,8 @@ export interface TreeScanOptions {
   attempts?: number;
   /** How long to wait for a restarting clamd (default 120 s). */
   readyTimeoutMs?: number;
+  /** Detections kept in the result (default 10,000); all are counted and passed to onDetection. */
+  maxDetectionsKept?: number;
 }
 
 export interface ScanCounts {
@@ -82,6 +84,8 @@ export interface TreeScanResult {
   reason?: string;
   counts: ScanCounts;
   detections: Detection[];
+  /** More detections were found than `maxDetectionsKept`. */
+  detectionsTruncated: boolean;
   /** First few clamd error answers, for the log. */
   errors: { path: string; message: string }[];
   durationMs: number;
@@ -263,7 +267,7 @@ class TreeScan {
 
   private detect(detection: Detection): void {
     this.counts.detections++;
-    this.detections.push(detection);
+    if (this.detections.length < (this.opts.maxDetectionsKept ?? 10_000)) this.detections.push(detection);
     try {
       this.opts.onDetection?.(detection);
     } catch {
@@ -291,7 +295,7 @@ class TreeScan {
   private finish(status: TreeScanResult['status'], reason?: string): TreeScanResult {
     const durationMs = Date.now() - this.started;
     if (status === 'completed') this.emit({ ...this.counts, percent: 100, elapsedMs: durationMs });
-    return { status, ...(reason ? { reason } : {}), counts: { ...this.counts }, detections: [...this.detections], errors: [...this.errors], durationMs };
+    return { status, ...(reason ? { reason } : {}), counts: { ...this.counts }, detections: [...this.detections], detectionsTruncated: this.detections.length < this.counts.detections, errors: [...this.errors], durationMs };
   }
 }
 

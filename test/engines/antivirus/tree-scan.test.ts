@@ -104,6 +104,7 @@ describe('tree scan with a real clamd', () => {
       scanErrors: 0,
     });
     assertDetections(result, [...expected.keys()]);
+    assert.equal(result.detectionsTruncated, false);
     const eicarFile = result.detections.find((d) => d.path.endsWith('eicar.com'));
     assert.equal(eicarFile?.sha256, '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f');
     assert.equal(eicarFile?.size, 68);
@@ -122,6 +123,15 @@ describe('tree scan with a real clamd', () => {
     assert.equal(result.counts.scannedFiles, 2);
     assert.equal(result.counts.filteredOut, 5);
     assertDetections(result, [path.join(root, 'markers/bundle.zip'), path.join(root, 'markers/layer.tar.gz')]);
+  });
+
+  it('keeps at most maxDetectionsKept detections but counts and reports every one', async () => {
+    const seen: string[] = [];
+    const result = await runTreeScan(supervisor, { roots: [path.join(root, 'markers')], maxDetectionsKept: 2, onDetection: (d) => seen.push(d.path) });
+    assert.equal(result.counts.detections, 7);
+    assert.equal(result.detections.length, 2);
+    assert.equal(result.detectionsTruncated, true);
+    assert.deepEqual(seen.sort(), [...expected.keys()].sort());
   });
 
   it('a smaller size bound skips (and counts) the files over it unread', async () => {
