@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BoundedText } from '../capture/tool-output.js';
 import { findExecutable } from '../capture/tools.js';
 import { ClamdClient, type FileScanReply } from './clamd-client.js';
+import { ClamdSessionPool } from './clamd-session.js';
 import { buildClamdConfig, DEFAULT_LIMITS, type ClamdLimits } from './clamd-config.js';
 import { guardpostSignatureDir, OFFICIAL_DATABASE_DIR, stageDatabase } from './signatures.js';
 
@@ -39,8 +40,13 @@ export interface ClamdSupervisorOptions {
   /** Default /var/lib/clamav; null leaves the official database out. */
   officialDatabaseDir?: string | null;
   limits?: Partial<ClamdLimits>;
-  /** Connections the client opens at once (default: clamd's thread count). */
+  /** Connections the client opens at once for PING/VERSION and unpipelined scans (default: clamd's thread count). */
   maxConnections?: number;
+  /**
+   * IDSESSION connections that pipeline scans (default 2, each with 4 files in flight); 0 scans each
+   * file on a connection of its own and waits for the verdict.
+   */
+  sessions?: number;
   /** How long clamd may take to load its database and answer PING (default 180 s: the official database is large). */
   startTimeoutMs?: number;
   /** Restart backoff: first delay, doubled per quick death up to the maximum. */
@@ -72,6 +78,7 @@ export class ClamdSupervisor extends EventEmitter {
   readonly limits: ClamdLimits;
   readonly socketPath: string;
   readonly client: ClamdClient;
+  private readonly pool: ClamdSessionPool | null;
   private stateValue: SupervisorState = 'stopped';
   private reason: string | null = null;
   private child: ChildProcess | null = null;
@@ -90,6 +97,8 @@ export class ClamdSupervisor extends EventEmitter {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.socketPath = opts.existingSocket ?? path.join(this.workDir, 'clamd.sock');
     this.client = new ClamdClient({ socketPath: this.socketPath, maxConnections: opts.maxConnections ?? this.limits.maxThreads });
+    const sessions = opts.sessions ?? 2;
+    this.pool = sessions > 0 ? new ClamdSessionPool({ socketPath: this.socketPath, sessions }) : null;
   }
 
   get state(): SupervisorState {
@@ -104,6 +113,11 @@ export class ClamdSupervisor extends EventEmitter {
   /** PID of the clamd this supervisor started (null when none runs or an existing socket is used). */
   get pid(): number | null {
     return this.child?.pid ?? null;
+  }
+
+  /** StreamMaxLength of the clamd this supervisor started (unknown for an existing socket). */
+  get maxFileSize(): number | undefined {
+    return this.opts.existingSocket ? undefined : this.limits.maxFileSize;
   }
 
   get restarts(): number {
@@ -138,12 +152,13 @@ export class ClamdSupervisor extends EventEmitter {
 
   /** Scans an open file through this supervisor's clamd. */
   scanFile(handle: FileHandle, size: number, signal?: AbortSignal): Promise<FileScanReply> {
-    return this.client.scanFile(handle, size, signal);
+    return this.pool ? this.pool.scanFile(handle, size, signal) : this.client.scanFile(handle, size, signal);
   }
 
   /** Stops clamd (SIGTERM by PID, SIGKILL after `graceMs`). */
   async stop(graceMs = 5000): Promise<void> {
     this.stopping = true;
+    this.pool?.close();
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = null;
     const child = this.child;

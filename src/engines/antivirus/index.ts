@@ -9,6 +9,7 @@
 export * from './clamd-client.js';
 export * from './clamd-config.js';
 export * from './clamd-protocol.js';
+export * from './clamd-session.js';
 export * from './clamd-supervisor.js';
 export * from './file-types.js';
 export * from './host-roots.js';

@@ -22,6 +22,8 @@ export interface ScanEngine {
   scanFile(handle: FileHandle, size: number, signal?: AbortSignal): Promise<FileScanReply>;
   /** Waits through a clamd restart; rejects (with the reason) when clamd is unavailable. */
   whenReady(timeoutMs: number): Promise<void>;
+  /** The largest stream the engine's clamd accepts (StreamMaxLength); caps `maxFileSize`. */
+  readonly maxFileSize?: number;
 }
 
 export interface TreeScanOptions {
@@ -29,7 +31,7 @@ export interface TreeScanOptions {
   ignoreDirs?: readonly string[];
   /** `file_types` codes (0 or empty: all files). */
   fileTypes?: readonly number[];
-  /** Files larger than this are skipped unread (default 100 MiB; keep ≤ clamd's StreamMaxLength). */
+  /** Files larger than this are skipped unread (default 100 MiB; never above the engine's maxFileSize). */
   maxFileSize?: number;
   /** Files streamed to clamd at once (default 4). */
   concurrency?: number;
@@ -122,7 +124,7 @@ class TreeScan {
 
   constructor(private readonly engine: ScanEngine, private readonly opts: TreeScanOptions) {
     this.filter = fileTypeFilter(opts.fileTypes);
-    this.maxFileSize = opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+    this.maxFileSize = Math.min(opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, engine.maxFileSize ?? Number.MAX_SAFE_INTEGER);
   }
 
   async run(): Promise<TreeScanResult> {

@@ -185,6 +185,28 @@ describe('clamd supervisor', () => {
       assert.equal(supervisor.pid, null);
     }));
 
+  it('pipelined sessions stream multi-chunk files and match every verdict to its file; the size bound follows clamd\'s', () =>
+    withRoot(async (root) => {
+      put(root, 'tree/big-clean.bin', Buffer.alloc(3 * 1024 * 1024, 0x61));
+      put(root, 'tree/big-infected.bin', Buffer.concat([Buffer.alloc(3 * 1024 * 1024, 0x62), eicar()]));
+      put(root, 'tree/over-limit.bin', Buffer.concat([Buffer.alloc(5 * 1024 * 1024, 0x63), eicar()]));
+      cleanTree(root, 'tree/small', 4, 50);
+      for (let i = 0; i < 5; i++) put(root, `tree/small/e${i}.com`, eicar());
+      const supervisor = new ClamdSupervisor({ workDir: path.join(root, 'clamd'), officialDatabaseDir: null, sessions: 2, limits: { maxFileSize: 4 * 1024 * 1024 } });
+      await supervisor.start();
+      try {
+        assert.equal(supervisor.maxFileSize, 4 * 1024 * 1024);
+        const result = await runTreeScan(supervisor, { roots: [path.join(root, 'tree')], concurrency: 8, maxFileSize: 64 * 1024 * 1024 });
+        assert.equal(result.status, 'completed', result.reason);
+        assert.equal(result.counts.scannedFiles, 2 + 200 + 5);
+        assert.equal(result.counts.skippedTooLarge, 1); // over clamd's 4 MiB, whatever the scan asked for
+        assert.deepEqual(result.detections.map((d) => path.relative(root, d.path)).sort(), ['tree/big-infected.bin', ...[0, 1, 2, 3, 4].map((i) => `tree/small/e${i}.com`)]);
+        assert.equal(result.detections.find((d) => d.path.endsWith('big-infected.bin'))?.size, 3 * 1024 * 1024 + 68);
+      } finally {
+        await supervisor.stop();
+      }
+    }));
+
   it('a clamd that keeps dying makes the supervisor unavailable and the scan fails with the reason', () =>
     withRoot(async (root) => {
       cleanTree(root, 'tree', 10, 100);

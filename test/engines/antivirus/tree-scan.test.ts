@@ -117,6 +117,21 @@ describe('tree scan with a real clamd', () => {
     assert.ok(progress.slice(0, -1).every((p) => p.percent <= 99));
   });
 
+  it('one connection per file (no IDSESSION pipelining) gives the same counts and detections', async () => {
+    const unpipelined = new ClamdSupervisor({ workDir: path.join(base, 'unused'), existingSocket: supervisor.socketPath, sessions: 0 });
+    await unpipelined.start();
+    try {
+      const result = await runTreeScan(unpipelined, { roots: [root], ignoreDirs: [path.join(root, 'ignored')], maxFileSize: MAX_FILE, concurrency: 3 });
+      assert.equal(result.status, 'completed', result.reason);
+      assert.equal(result.counts.scannedFiles, CLEAN_FILES + expected.size);
+      assert.equal(result.counts.skippedTooLarge, 1);
+      assert.equal(result.counts.skippedSymlinks + result.counts.skippedSpecial, 4);
+      assertDetections(result, [...expected.keys()]);
+    } finally {
+      await unpipelined.stop();
+    }
+  });
+
   it('custom roots, ignore dirs and the file-type filter (scripts and archives)', async () => {
     const result = await runTreeScan(supervisor, { roots: [path.join(root, 'markers'), path.join(root, 'ignored')], ignoreDirs: [path.join(root, 'ignored')], fileTypes: [2], maxFileSize: MAX_FILE });
     assert.equal(result.status, 'completed', result.reason);
