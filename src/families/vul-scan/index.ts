@@ -1,7 +1,11 @@
 import type { ServerFamily } from '../types.js';
 import { vulCli } from './cli.js';
 import { VUL_SCAN_JOB_KINDS } from './job-kinds.js';
+import { matchRunner } from './match-runner.js';
 import * as m0001 from './migrations/0001_vul_scan.js';
+import { rematchRunner } from './rematch-runner.js';
+import { scanProgress } from './scan-progress.js';
+import { pipelineServices } from './services.js';
 
 /**
  * HSS vulnerability scans (issue #9): scan tasks over many hosts (agent inventory job → server match job), the
@@ -13,5 +17,12 @@ export const vulScanFamily: ServerFamily = {
   migrations: { 'vul-scan/0001_vul_scan': m0001 },
   quotas: [],
   cli: [vulCli],
-  start: () => ({ routes: [] }),
+  start: (core) => {
+    const pipeline = pipelineServices(core);
+    return {
+      routes: [],
+      periodics: [scanProgress(pipeline)],
+      serverJobs: [matchRunner(pipeline), rematchRunner(pipeline)],
+    };
+  },
 };
