@@ -52,14 +52,15 @@ export function extractorsFor(scanTypes: readonly string[], appRoots: readonly s
 
 /** Why OS packages could not be looked for or matched, when so (shown in the host's `vul_scan_details`). */
 export function osNote(os: OsInfo | null): string | undefined {
-  if (!os) return 'no recognisable OS: the host root has no etc/os-release (or usr/lib/os-release), so no OS packages were looked for';
+  if (!os) return 'no recognisable OS: the host root has no etc/os-release (or usr/lib/os-release), so no OS packages were matched';
   if (!os.ecosystem) return `the OS ${os.prettyName} (ID=${os.id}, VERSION_ID=${os.versionId}) has no OSV advisory ecosystem; its packages cannot be matched`;
   return undefined;
 }
 
 export function toStoredInventory(result: InventoryResult, hostRoot: string, scanTypes: StoredInventory['scan_types'], now = Date.now()): StoredInventory {
   const note = scanTypes.includes('linux_vul') ? osNote(result.os) : undefined;
-  const packages = result.packages.filter((p) => (p.kind === 'os' ? scanTypes.includes('linux_vul') : scanTypes.includes('app_vul')));
+  // Without a recognisable OS, package databases found anyway cannot be tied to a release's advisories.
+  const packages = result.packages.filter((p) => (p.kind === 'os' ? scanTypes.includes('linux_vul') && result.os !== null : scanTypes.includes('app_vul')));
   return {
     format: 1, host_root: hostRoot, collected_at: now, scan_types: scanTypes,
     os: result.os ? { id: result.os.id, versionId: result.os.versionId, prettyName: result.os.prettyName, ecosystem: result.os.ecosystem } : null,

@@ -86,7 +86,7 @@ export function finalDetails(previous: readonly ScanDetail[], match: HostMatch):
     if (detail.status !== 'scanning' || !found) return detail;
     return {
       vul_type: detail.vul_type, status: 'success', failed_reason: found.notes.join('; ').slice(0, 2000),
-      scan_vul_list: [...found.vulIds].map(([id, summary]) => ({ vul_id: id, vul_name: (summary || id).slice(0, 256), status: 'success', failed_reason: '' })),
+      scan_vul_list: [...found.vulIds].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, summary]) => ({ vul_id: id, vul_name: (summary || id).slice(0, 256), status: 'success', failed_reason: '' })),
     };
   });
 }
