@@ -1,9 +1,7 @@
 import type { InventoryPackage } from '../../engines/inventory/types.js';
-import { buildAdvisoryIndex, matchInventory, type AdvisoryIndex, type Finding } from '../../engines/vuln/matcher.js';
-import type { OsvRecord } from '../../engines/vuln/osv-schema.js';
+import { matchInventory, type AdvisoryIndex, type Finding } from '../../engines/vuln/matcher.js';
 import { baseEcosystem, packageKeys } from '../../engines/vuln/package-keys.js';
 import { comparatorFor } from '../../engines/versions/index.js';
-import type { AdvisoryStore } from './advisory-store.js';
 import type { SupportedVulType } from './domain.js';
 import type { NewFinding } from './findings-store.js';
 import type { StoredInventory } from './inventory-format.js';
@@ -36,13 +34,11 @@ export function inventoryKeys(inventory: StoredInventory): string[] {
 /** The advisories of these records, indexed for matching, with their summaries by id. */
 export interface PreparedAdvisories { index: AdvisoryIndex; summaries: Map<string, string> }
 
-export function prepareAdvisories(records: readonly OsvRecord[]): PreparedAdvisories {
-  return { index: buildAdvisoryIndex(records, comparatorFor), summaries: new Map(records.map((r) => [r.id, r.summary ?? ''])) };
-}
+/** Where prepared advisories come from (the per-process cache over the advisory store). */
+export interface AdvisorySource { prepare(keys: readonly string[]): Promise<PreparedAdvisories> }
 
-export async function loadAdvisoriesFor(advisories: AdvisoryStore, inventories: readonly StoredInventory[]): Promise<PreparedAdvisories> {
-  const keys = [...new Set(inventories.flatMap(inventoryKeys))];
-  return prepareAdvisories(await advisories.recordsForKeys(keys));
+export function loadAdvisoriesFor(source: AdvisorySource, inventories: readonly StoredInventory[]): Promise<PreparedAdvisories> {
+  return source.prepare([...new Set(inventories.flatMap(inventoryKeys))]);
 }
 
 function toFinding(finding: Finding): NewFinding {

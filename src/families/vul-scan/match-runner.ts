@@ -32,7 +32,7 @@ export function matchRunner(services: PipelineServices) {
     ctx.reportProgress(20, { phase: 'storing', packages: inventory.packages.length });
     await services.inventories.save(host.project_id, hostId, agentId, inventory);
     ctx.reportProgress(40, { phase: 'matching' });
-    const match = matchHost(inventory, await loadAdvisoriesFor(services.advisories, [inventory]));
+    const match = matchHost(inventory, await loadAdvisoriesFor(services.advisoryCache, [inventory]));
     ctx.signal.throwIfAborted();
     const now = Date.now();
     await services.findings.replaceHostFindings(host.project_id, hostId, match.findings, now);

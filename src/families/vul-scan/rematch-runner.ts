@@ -38,7 +38,7 @@ export function rematchRunner(services: PipelineServices) {
           failedHosts += 1;
         }
       }
-      const prepared = await loadAdvisoriesFor(services.advisories, loaded.map((l) => l.inventory));
+      const prepared = await loadAdvisoriesFor(services.advisoryCache, loaded.map((l) => l.inventory));
       for (const { ref, inventory } of loaded) {
         ctx.signal.throwIfAborted();
         const match = matchHost(inventory, prepared);

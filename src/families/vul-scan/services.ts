@@ -1,4 +1,5 @@
 import type { CoreServices } from '../types.js';
+import { PreparedAdvisoryCache } from './advisory-cache.js';
 import { AdvisoryStore } from './advisory-store.js';
 import { FindingsStore } from './findings-store.js';
 import { InventoryStore } from './inventory-store.js';
@@ -12,6 +13,8 @@ export interface PipelineServices {
   pipeline: PipelineStore;
   inventories: InventoryStore;
   advisories: AdvisoryStore;
+  /** Parsed, range-prepared advisories, shared by every match and re-match of this process. */
+  advisoryCache: PreparedAdvisoryCache;
   findings: FindingsStore;
 }
 
@@ -19,6 +22,6 @@ export function pipelineServices(core: Pick<CoreServices, 'tasks' | 'artifacts' 
   const db = core.store.db;
   return {
     core, scans: new ScanStore(db, core.tasks), pipeline: new PipelineStore(db), inventories: new InventoryStore(db, core.blobs),
-    advisories: new AdvisoryStore(db), findings: new FindingsStore(db),
+    advisories: new AdvisoryStore(db), advisoryCache: new PreparedAdvisoryCache(db), findings: new FindingsStore(db),
   };
 }
