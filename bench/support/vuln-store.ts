@@ -103,7 +103,7 @@ export async function rematchImport(bench: StoreBench, importId: string, changed
   const db = bench.store.db.withTables<VulScanTables>();
   await db.insertInto('vul_imports').values({
     id: importId, started_at: Date.now(), finished_at: Date.now(), sources: '[]', summary: null, changed_ecosystems: JSON.stringify(changed), rematch_task_id: null,
-  }).execute();
+  }).onConflict((oc) => oc.column('id').doNothing()).execute();
   const runner = rematchRunner(bench.services);
   const started = performance.now();
   const outcome = await runner.run({

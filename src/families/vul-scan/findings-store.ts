@@ -25,7 +25,9 @@ export class FindingsStore {
    */
   async replaceHostFindings(projectId: string, hostId: string, findings: readonly NewFinding[], now = Date.now()): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const existing = await trx.selectFrom('vul_findings').selectAll().where('host_id', '=', hostId).where('project_id', '=', projectId).execute();
+      // By host id alone (a random UUID per enrollment, so one project's): with the project in the condition too,
+      // SQLite may pick the (project_id, vul_id) index and scan the whole project's findings per host.
+      const existing = (await trx.selectFrom('vul_findings').selectAll().where('host_id', '=', hostId).execute()).filter((r) => r.project_id === projectId);
       const firstSeen = new Map<string, number>();
       for (const row of existing) firstSeen.set(row.vul_id, Math.min(firstSeen.get(row.vul_id) ?? Infinity, Number(row.first_scan_time)));
       const current = new Map(existing.map((row) => [identity(row), row.id]));
@@ -38,7 +40,7 @@ export class FindingsStore {
       }
       const removed = existing.filter((row) => !kept.has(row.id)).map((row) => row.id);
       for (let i = 0; i < removed.length; i += 500) await trx.deleteFrom('vul_findings').where('id', 'in', removed.slice(i, i + 500)).execute();
-      if (kept.size > 0) await trx.updateTable('vul_findings').set({ scan_time: now }).where('host_id', '=', hostId).where('project_id', '=', projectId).execute();
+      if (kept.size > 0) await trx.updateTable('vul_findings').set({ scan_time: now }).where('host_id', '=', hostId).execute();
       const rows = added.map((f) => ({
         ...f, id: newHexId(), project_id: projectId, host_id: hostId, first_scan_time: firstSeen.get(f.vul_id) ?? now, scan_time: now,
       }));

@@ -211,3 +211,19 @@ describe('re-match after an import', () => {
   });
 });
 
+
+describe('findings replacement by difference', () => {
+  it('keeps unchanged rows (id and first seen), replaces changed ones, removes gone ones, touches no other host', async () => {
+    const projectId = await fx.newProject();
+    const base = { type: 'app_vul', app_name: 'requests', app_version: '1.0', ecosystem: 'PyPI', app_path: 'x/METADATA', fixed_version: '2.0', severity_level: 'High', cvss: 7.5 };
+    await pf.services.findings.replaceHostFindings(projectId, 'host-a', [{ ...base, vul_id: 'A' }, { ...base, vul_id: 'B' }, { ...base, vul_id: 'C' }], 1000);
+    await pf.services.findings.replaceHostFindings(projectId, 'host-b', [{ ...base, vul_id: 'A' }], 1000);
+    const first = new Map((await pf.services.findings.ofHost(projectId, 'host-a')).map((f) => [f.vul_id, f]));
+    await pf.services.findings.replaceHostFindings(projectId, 'host-a', [{ ...base, vul_id: 'A' }, { ...base, vul_id: 'B', fixed_version: '2.1' }, { ...base, vul_id: 'D' }], 2000);
+    const rows = await pf.services.findings.ofHost(projectId, 'host-a');
+    assert.deepEqual(rows.map((f) => [f.vul_id, f.fixed_version, f.first_scan_time, f.scan_time]), [['A', '2.0', 1000, 2000], ['B', '2.1', 1000, 2000], ['D', '2.0', 2000, 2000]]);
+    assert.equal(rows[0]!.id, first.get('A')!.id, 'an unchanged finding keeps its row');
+    assert.notEqual(rows[1]!.id, first.get('B')!.id);
+    assert.deepEqual((await pf.services.findings.ofHost(projectId, 'host-b')).map((f) => [f.vul_id, f.scan_time]), [['A', 1000]]);
+  });
+});
