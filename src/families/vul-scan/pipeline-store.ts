@@ -56,11 +56,4 @@ export class PipelineStore {
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
-
-  /** Ends a job nobody claimed yet (its agent went away); false when it was claimed meanwhile. */
-  async failQueuedJob(jobId: string, reason: string, now = Date.now()): Promise<boolean> {
-    const result = await this.db.updateTable('jobs').set({ state: 'failed', failure_reason: reason, finished_at: now, updated_at: now })
-      .where('id', '=', jobId).where('state', '=', 'queued').executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
-  }
 }

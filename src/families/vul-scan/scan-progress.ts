@@ -47,7 +47,7 @@ async function advanceHost(services: PipelineServices, entry: ScanningHost, now:
     const offlineAfterMs = services.core.config.agentOfflineSeconds * 1000;
     if (entry.agentLastSeenAt !== null && agentStatus(entry.agentLastSeenAt, offlineAfterMs, now) === 'online') return false;
     const reason = offlineBeforeClaimReason(entry.agentLastSeenAt);
-    if (!host.inventory_job_id || !(await services.pipeline.failQueuedJob(host.inventory_job_id, reason, now))) return false;
+    if (!host.inventory_job_id || !(await services.core.tasks.failQueuedJob(host.inventory_job_id, reason, now))) return false;
     await failHost(services.scans, host, reason, now);
     return true;
   }
