@@ -5,7 +5,7 @@ import { appExtractors } from '../../engines/inventory/apps/index.js';
 import { osExtractors } from '../../engines/inventory/os/index.js';
 import type { Extractor, InventoryResult, OsInfo } from '../../engines/inventory/types.js';
 import { collectInventory } from '../../engines/inventory/walk.js';
-import { DEFAULT_HOST_ROOT, parseAppRoots, underAppRoots } from './agent-options.js';
+import { DEFAULT_HOST_ROOT, parseAppRoots, parseMaxSeconds, underAppRoots } from './agent-options.js';
 import { INVENTORY_ARTIFACT } from './domain.js';
 import { encodeInventory, type StoredInventory } from './inventory-format.js';
 import { inventoryJobKind, type InventoryCapability, type InventoryJobResult } from './job-kinds.js';
@@ -94,7 +94,9 @@ export const inventoryHandler = defineAgentHandler({
   capability(options): InventoryCapability | null {
     const hostRoot = path.resolve(options['host-root'] || DEFAULT_HOST_ROOT);
     const appRoots = parseAppRoots(options['app-roots'] ?? '');
-    return appRoots && readableDirectory(hostRoot) ? { host_root: hostRoot, app_roots: appRoots } : null;
+    const maxSeconds = parseMaxSeconds(options['vul-max-seconds'] ?? '');
+    if (!appRoots || maxSeconds === null || !readableDirectory(hostRoot)) return null;
+    return { host_root: hostRoot, app_roots: appRoots, ...(maxSeconds !== undefined ? { max_seconds: maxSeconds } : {}) };
   },
 
   async run(ctx, capability) {
@@ -106,7 +108,8 @@ export const inventoryHandler = defineAgentHandler({
     try {
       const [first, ...rest] = extractorsFor(scanTypes, capability.app_roots);
       const extractors = first ? [countingSeen(first, () => { entriesSeen += 1; }), ...rest] : [];
-      result = await collectInventory(capability.host_root, { extractors, signal: ctx.signal });
+      const limits = capability.max_seconds !== undefined ? { maxMs: capability.max_seconds * 1000 } : {};
+      result = await collectInventory(capability.host_root, { extractors, signal: ctx.signal, limits });
     } catch (error) {
       if (ctx.signal.aborted) {
         return { outcome: 'cancelled', reason: ctx.abortCause() === 'agent_shutdown' ? 'the agent shut down during the inventory' : 'cancelled during the inventory' };

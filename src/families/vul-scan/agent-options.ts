@@ -28,3 +28,13 @@ export function parseAppRoots(value: string): string[] | null {
 export function underAppRoots(relative: string, roots: readonly string[]): boolean {
   return roots.some((root) => root === '/' || relative === root.slice(1) || relative.startsWith(`${root.slice(1)}/`));
 }
+
+export const MAX_WALK_SECONDS = 86_400;
+
+/** `--vul-max-seconds`: a whole number of seconds (1–86400), or undefined for the engine's default; null when bad. */
+export function parseMaxSeconds(value: string): number | undefined | null {
+  if (value.trim() === '') return undefined;
+  if (!/^\d{1,5}$/.test(value.trim())) return null;
+  const seconds = Number(value.trim());
+  return seconds >= 1 && seconds <= MAX_WALK_SECONDS ? seconds : null;
+}

@@ -1,7 +1,7 @@
 import type { AgentFamily } from '../../core/family.js';
 import type { AgentJobHandler } from '../../agent/handlers/handler.js';
 import { inventoryHandler } from './agent-handler.js';
-import { DEFAULT_HOST_ROOT, MAX_APP_ROOTS, parseAppRoots } from './agent-options.js';
+import { DEFAULT_HOST_ROOT, MAX_APP_ROOTS, MAX_WALK_SECONDS, parseAppRoots, parseMaxSeconds } from './agent-options.js';
 
 /** The host side of vulnerability scans: the inventory handler and the options saying where to look. */
 export const vulScanAgentFamily: AgentFamily<AgentJobHandler> = {
@@ -23,6 +23,13 @@ export const vulScanAgentFamily: AgentFamily<AgentJobHandler> = {
         'looked for (default /: the whole root, except proc, sys, dev, run, tmp and var/cache)',
       localDefault: '/',
       validate: (value) => (parseAppRoots(value) ? null : `takes up to ${MAX_APP_ROOTS} comma-separated directories inside the host root (no ..)`),
+    },
+    {
+      flag: 'vul-max-seconds',
+      env: 'GUARDPOST_VUL_MAX_SECONDS',
+      description: 'wall-time bound of one vulnerability-scan inventory walk, in seconds (default 600); a walk cut short is ' +
+        'reported as truncated in the host\'s scan details',
+      validate: (value) => (parseMaxSeconds(value) === null ? `takes a whole number of seconds from 1 to ${MAX_WALK_SECONDS}` : null),
     },
   ],
 };

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { inventoryHandler } from '../../../src/families/vul-scan/agent-handler.js';
+import { matchHost } from '../../../src/families/vul-scan/host-matcher.js';
 import { parseAppRoots } from '../../../src/families/vul-scan/agent-options.js';
 import { vulScanAgentFamily } from '../../../src/families/vul-scan/agent.js';
 import { decodeInventory, type StoredInventory } from '../../../src/families/vul-scan/inventory-format.js';
@@ -112,5 +113,21 @@ describe('vul-inventory agent handler', () => {
     assert.equal(read({}, { GUARDPOST_HOST_ROOT: '/other', GUARDPOST_VUL_APP_ROOTS: '/opt' }, false)['app-roots'], '/opt');
     assert.equal(read({}, {}, true)['host-root'], '/');
     assert.match(String(readAgentOptions({ 'app-roots': '../x' }, {}, false)), /^--app-roots takes/);
+    assert.equal(read({}, { GUARDPOST_VUL_MAX_SECONDS: '30' }, false)['vul-max-seconds'], '30');
+    assert.match(String(readAgentOptions({ 'vul-max-seconds': '0' }, {}, false)), /^--vul-max-seconds takes a whole number of seconds/);
+    assert.match(String(readAgentOptions({ 'vul-max-seconds': '1e3' }, {}, false)), /^--vul-max-seconds takes/);
+  });
+
+  it('bounds the walk by --vul-max-seconds (advertised in the capability) and says when a walk was cut short', () => {
+    const dir = root(alpineRoot);
+    assert.deepEqual(inventoryHandler.capability({ 'host-root': dir, 'app-roots': '', 'vul-max-seconds': '30' }),
+      { host_root: dir, app_roots: ['/'], max_seconds: 30 });
+    assert.equal(inventoryHandler.capability({ 'host-root': dir, 'app-roots': '', 'vul-max-seconds': 'soon' }), null);
+    const inventory: StoredInventory = {
+      format: 1, host_root: dir, collected_at: 0, scan_types: ['linux_vul', 'app_vul'], os: null, packages: [], extractors: [],
+      stats: { entries: 10, bytesRead: 0, skippedLarge: 0, unreadable: 0, truncated: true, truncatedReason: 'maxMs', durationMs: 30_000 },
+    };
+    const match = matchHost(inventory, { index: { byKey: new Map(), advisories: 0 }, summaries: new Map() });
+    for (const type of ['linux_vul', 'app_vul'] as const) assert.match(match.byType.get(type)!.notes.join('; '), /walk stopped early \(maxMs\)/);
   });
 });
