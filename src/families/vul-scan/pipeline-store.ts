@@ -25,8 +25,11 @@ export class PipelineStore {
     return this.db.selectFrom('vul_scan_hosts').selectAll().where('task_id', '=', taskId).where('host_id', '=', hostId).executeTakeFirst();
   }
 
-  /** Hosts still scanning, oldest first, at most `limit`. */
-  async scanningHosts(limit = 500): Promise<ScanningHost[]> {
+  /**
+   * Hosts still scanning that have something to move on (a job ended, a match job to add, an agent offline
+   * since `seenBefore` with its job unclaimed), oldest first, at most `limit`: hosts merely waiting are not read.
+   */
+  async scanningHosts(seenBefore: number, limit = 500): Promise<ScanningHost[]> {
     const rows = await this.db.selectFrom('vul_scan_hosts as h')
       .leftJoin('jobs as inv', 'inv.id', 'h.inventory_job_id')
       .leftJoin('jobs as mat', 'mat.id', 'h.match_job_id')
@@ -36,7 +39,15 @@ export class PipelineStore {
         'inv.state as inv_state', 'inv.failure_reason as inv_reason', 'inv.created_at as inv_created',
         'mat.state as mat_state', 'mat.failure_reason as mat_reason', 'a.last_seen_at as agent_seen',
       ])
-      .where('h.scan_status', '=', 'scanning').orderBy('h.started_at').orderBy('h.task_id').orderBy('h.host_id').limit(limit).execute();
+      .where('h.scan_status', '=', 'scanning')
+      .where((eb) => eb.or([
+        eb('inv.id', 'is', null),
+        eb('inv.state', 'in', ['failed', 'cancelled']),
+        eb.and([eb('inv.state', '=', 'succeeded'), eb('h.match_job_id', 'is', null)]),
+        eb('mat.state', 'in', ['failed', 'cancelled']),
+        eb.and([eb('inv.state', '=', 'queued'), eb.or([eb('a.last_seen_at', 'is', null), eb('a.last_seen_at', '<', seenBefore)])]),
+      ]))
+      .orderBy('h.started_at').orderBy('h.task_id').orderBy('h.host_id').limit(limit).execute();
     return rows.map((r) => ({
       host: {
         task_id: r.task_id, host_id: r.host_id, agent_id: r.agent_id, project_id: r.project_id, inventory_job_id: r.inventory_job_id,

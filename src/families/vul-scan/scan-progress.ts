@@ -27,7 +27,8 @@ export function scanProgress(services: PipelineServices): Periodic {
 /** One round over the hosts still scanning; returns how many it moved on. */
 export async function advanceScans(services: PipelineServices, now = Date.now()): Promise<number> {
   let moved = 0;
-  for (const entry of await services.pipeline.scanningHosts()) {
+  const offlineAfterMs = services.core.config.agentOfflineSeconds * 1000;
+  for (const entry of await services.pipeline.scanningHosts(now - offlineAfterMs)) {
     if (await advanceHost(services, entry, now)) moved += 1;
   }
   return moved;
