@@ -2,9 +2,13 @@
  * Vulnerability matching benchmark: one host's inventory (2,000 packages: AlmaLinux 9 RPMs and PyPI packages named
  * by the advisories, at versions that are partly affected) matched against the shipped osv.dev exports
  * (AlmaLinux.zip + PyPI.zip) with the engine's index (src/engines/vuln/matcher.ts), and in the same run with a
- * naive scan of every advisory for every package. Both must report the same findings. See bench/README.md.
+ * naive scan of every advisory for every package. Both must report the same findings. Then the same inventory
+ * through the real store path (SQLite, advisories imported with AdvisoryStore.put, the match job's read → index →
+ * match → replace findings), and the re-match job over stored inventories after an import of new advisories.
+ * See bench/README.md.
  *
- *   npm run bench:vuln -- [--packages 2000] [--hosts 20] [--naive-hosts 3] [--data DIR] [--json FILE]
+ *   npm run bench:vuln -- [--packages 2000] [--hosts 20] [--naive-hosts 3] [--store-hosts 10] [--rematch-hosts 1000]
+ *                         [--rematch-packages 50] [--new-advisories 1000] [--data DIR] [--json FILE]
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,10 +23,14 @@ import { advisoryKey, packageKeys, ruleFor } from '../src/engines/vuln/package-k
 import { isAffected } from '../src/engines/vuln/ranges.js';
 import { miniRpm, OSV_DATA, pkg } from '../test/engines/vuln/vuln-helpers.js';
 import { runBench } from './support/entry.js';
+import {
+  importRecords, matchThroughStore, newAdvisories, openStoreBench, rematchImport, storeInventories, type StoreBench,
+} from './support/vuln-store.js';
 import { parseFlags, positiveInt } from './support/flags.js';
-import { fmtMs, ratio, Samples } from './support/stats.js';
+import { fmtMs, fmtNum, ratio, Samples } from './support/stats.js';
 
-const USAGE = 'npm run bench:vuln -- [--packages 2000] [--hosts 20] [--naive-hosts 3] [--data DIR] [--json FILE]';
+const USAGE = 'npm run bench:vuln -- [--packages 2000] [--hosts 20] [--naive-hosts 3] [--store-hosts 10] [--rematch-hosts 1000] ' +
+  '[--rematch-packages 50] [--new-advisories 1000] [--data DIR] [--json FILE]';
 
 /** Until the real rpm / PEP 440 comparators are registered, rpmvercmp-style segments order both ecosystems. */
 const fallback: VersionComparator = { ...miniRpm, name: 'fallback-segments', ecosystems: ['AlmaLinux', 'PyPI'] };
@@ -112,11 +120,16 @@ function timeRuns(runs: number, body: () => number): { samples: Samples; finding
 }
 
 async function main(): Promise<number> {
-  const flags = parseFlags(process.argv.slice(2), { booleans: [], values: ['--packages', '--hosts', '--naive-hosts', '--data', '--json'] }, USAGE);
+  const flags = parseFlags(process.argv.slice(2), { booleans: [], values: ['--packages', '--hosts', '--naive-hosts', '--store-hosts', '--rematch-hosts', '--rematch-packages', '--new-advisories', '--data', '--json'] }, USAGE);
   const size = positiveInt('--packages', flags.get('--packages') ?? '2000');
   const hosts = positiveInt('--hosts', flags.get('--hosts') ?? '20');
   const naiveHosts = positiveInt('--naive-hosts', flags.get('--naive-hosts') ?? '3');
   if (size > 100_000 || hosts > 10_000 || naiveHosts > 100) throw new Error(`at most 100,000 packages, 10,000 hosts, 100 naive hosts\n${USAGE}`);
+  const storeHosts = positiveInt('--store-hosts', flags.get('--store-hosts') ?? '10');
+  const rematchHosts = positiveInt('--rematch-hosts', flags.get('--rematch-hosts') ?? '1000');
+  const rematchPackages = positiveInt('--rematch-packages', flags.get('--rematch-packages') ?? '50');
+  const newCount = positiveInt('--new-advisories', flags.get('--new-advisories') ?? '1000');
+  if (storeHosts > 1000 || rematchHosts > 100_000 || newCount > 100_000) throw new Error(`at most 1,000 store hosts, 100,000 re-match hosts and new advisories\n${USAGE}`);
 
   const loaded = await loadRecords(flags.get('--data') ?? OSV_DATA);
   const inventory = syntheticInventory(loaded.records, size);
@@ -140,12 +153,38 @@ async function main(): Promise<number> {
   console.log(`naive scan per host        p50 ${fmtMs(slow.p50)}, max ${fmtMs(slow.max)} over ${naiveHosts} hosts`);
   console.log(`ratio naive / indexed      ${ratio(slow.p50, fast.p50)} (p50)`);
   console.log(`findings per host          ${indexed.findings} indexed, ${naive.findings} naive${same ? '' : ' — MISMATCH'}`);
+
+  bench = await openStoreBench();
+  const imported = await importRecords(bench, loaded.records, 'bench-import-1');
+  const viaStore = await matchThroughStore(bench, inventory, storeHosts);
+  const stored = viaStore.samples.summary();
+  console.log(`store import (SQLite)      ${fmtNum(loaded.records.length / imported.seconds)} records/s with AdvisoryStore.put`);
+  console.log(`store-path match per host  p50 ${fmtMs(stored.p50)}, max ${fmtMs(stored.max)} over ${storeHosts} hosts (read by key, index, match, replace ${viaStore.findings} findings) — goal < 100 ms: ${stored.p50 < 100 ? 'met' : 'MISSED'}`);
+  console.log(`  of which findings write  p50 ${fmtMs(viaStore.writes.summary().p50)} (diff against the host's stored findings, SQLite)`);
+  console.log(`ratio naive / store path   ${ratio(slow.p50, stored.p50)} (p50)`);
+  await storeInventories(bench, inventory, rematchHosts, Math.min(rematchPackages, inventory.length));
+  const initial = await rematchImport(bench, 'bench-import-1', imported.changed); // the fleet's first match, as its scans left it
+  console.log(`first match of the fleet   ${fmtNum(initial.hosts)} stored inventories in ${initial.seconds.toFixed(2)} s (${fmtNum(initial.findings)} findings inserted)`);
+  const fresh = newAdvisories(inventory, newCount);
+  const second = await importRecords(bench, fresh, 'bench-import-2');
+  const rematched = await rematchImport(bench, 'bench-import-2', second.changed);
+  console.log(`re-match after import      ${fmtNum(rematched.hosts)} hosts (${rematchPackages} packages each) after ${fmtNum(newCount)} new advisories in ${rematched.seconds.toFixed(2)} s: ${fmtNum(rematched.hosts / rematched.seconds)} hosts/s, ${fmtNum(rematched.findings)} findings`);
   const json = flags.get('--json');
   if (json) {
     writeFileSync(json, `${JSON.stringify({ advisories: loaded.records.length, packages: inventory.length, indexMs, indexed: fast, naive: slow,
-      findings: { indexed: indexed.findings, naive: naive.findings }, fallback: [...fallbackUsed] }, null, 2)}\n`);
+      findings: { indexed: indexed.findings, naive: naive.findings }, fallback: [...fallbackUsed],
+      store: { importRecordsPerSecond: loaded.records.length / imported.seconds, match: stored, writes: viaStore.writes.summary(), findings: viaStore.findings },
+      firstFleetMatch: { hosts: initial.hosts, seconds: initial.seconds, findings: initial.findings },
+      rematch: { hosts: rematched.hosts, seconds: rematched.seconds, hostsPerSecond: rematched.hosts / rematched.seconds, findings: rematched.findings } }, null, 2)}\n`);
   }
-  return same && fast.p50 < 100 ? 0 : 1;
+  return same && fast.p50 < 100 && stored.p50 < 100 ? 0 : 1;
 }
 
-runBench(main, async () => undefined, () => undefined);
+let bench: StoreBench | undefined;
+runBench(async () => {
+  try {
+    return await main();
+  } finally {
+    await bench?.close();
+  }
+}, async () => { await bench?.close(); }, () => bench?.dir);

@@ -292,6 +292,13 @@ export class TaskStore {
     }
   }
 
+  /** Ends one job nobody has claimed (e.g. its agent went away before it could); false when it was claimed or ended meanwhile. */
+  async failQueuedJob(jobId: string, reason: string, now = Date.now()): Promise<boolean> {
+    const result = await this.db.updateTable('jobs').set({ state: 'failed', failure_reason: reason, finished_at: now, updated_at: now })
+      .where('id', '=', jobId).where('state', '=', 'queued').executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   /** Queued jobs end at once; running ones are flagged and their runner stops them. */
   async cancelTask(taskId: string, reason = 'cancelled by user', now = Date.now()): Promise<void> {
     await this.db.transaction().execute(async (trx) => {

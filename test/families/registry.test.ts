@@ -23,7 +23,7 @@ describe('family registries', () => {
     for (const name of Object.keys(CORE_MIGRATIONS)) assert.ok(name in allMigrations, name);
     assert.equal(quotaDefinition('capture.running_per_firewall')?.defaultLimit, 1);
     assert.deepEqual(captureFamily.cli?.map((c) => c.name), ['capture']);
-    assert.deepEqual(agentFamilies.all.map((f) => f.name), ['capture']);
+    assert.deepEqual(agentFamilies.all.map((f) => f.name), ['capture', 'vul-scan']);
     assert.equal(agentHandlers.get('capture')?.kind, jobKinds.get('capture'));
     assert.equal(agentOptions.get('interfaces')?.env, 'GUARDPOST_CAPTURE_INTERFACES');
   });

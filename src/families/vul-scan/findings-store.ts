@@ -18,13 +18,30 @@ export class FindingsStore {
     this.db = db.withTables<VulScanTables>();
   }
 
+  /**
+   * Makes `findings` the host's current set. Rows that stay the same keep their id and only get the new
+   * `scan_time` (a re-match after an import usually changes a few rows of thousands); the others are deleted
+   * or inserted.
+   */
   async replaceHostFindings(projectId: string, hostId: string, findings: readonly NewFinding[], now = Date.now()): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const earlier = await trx.selectFrom('vul_findings').select(['vul_id', (eb) => eb.fn.min('first_scan_time').as('first')])
-        .where('host_id', '=', hostId).where('project_id', '=', projectId).groupBy('vul_id').execute();
-      const firstSeen = new Map(earlier.map((r) => [r.vul_id, Number(r.first)]));
-      await trx.deleteFrom('vul_findings').where('host_id', '=', hostId).where('project_id', '=', projectId).execute();
-      const rows = findings.map((f) => ({
+      // By host id alone (a random UUID per enrollment, so one project's): with the project in the condition too,
+      // SQLite may pick the (project_id, vul_id) index and scan the whole project's findings per host.
+      const existing = (await trx.selectFrom('vul_findings').selectAll().where('host_id', '=', hostId).execute()).filter((r) => r.project_id === projectId);
+      const firstSeen = new Map<string, number>();
+      for (const row of existing) firstSeen.set(row.vul_id, Math.min(firstSeen.get(row.vul_id) ?? Infinity, Number(row.first_scan_time)));
+      const current = new Map(existing.map((row) => [identity(row), row.id]));
+      const kept = new Set<string>();
+      const added: NewFinding[] = [];
+      for (const finding of findings) {
+        const id = current.get(identity(finding));
+        if (id !== undefined && !kept.has(id)) kept.add(id);
+        else added.push(finding);
+      }
+      const removed = existing.filter((row) => !kept.has(row.id)).map((row) => row.id);
+      for (let i = 0; i < removed.length; i += 500) await trx.deleteFrom('vul_findings').where('id', 'in', removed.slice(i, i + 500)).execute();
+      if (kept.size > 0) await trx.updateTable('vul_findings').set({ scan_time: now }).where('host_id', '=', hostId).execute();
+      const rows = added.map((f) => ({
         ...f, id: newHexId(), project_id: projectId, host_id: hostId, first_scan_time: firstSeen.get(f.vul_id) ?? now, scan_time: now,
       }));
       for (let i = 0; i < rows.length; i += 200) await trx.insertInto('vul_findings').values(rows.slice(i, i + 200)).execute();
@@ -35,4 +52,10 @@ export class FindingsStore {
     return this.db.selectFrom('vul_findings').selectAll().where('project_id', '=', projectId).where('host_id', '=', hostId)
       .orderBy('vul_id').orderBy('app_path').execute();
   }
+}
+
+/** What makes two finding rows the same finding (everything but ids and times). */
+function identity(f: NewFinding): string {
+  return JSON.stringify([f.vul_id, f.type, f.app_name, f.app_version, f.ecosystem, f.app_path, f.fixed_version, f.severity_level,
+    f.cvss === null ? null : Number(f.cvss)]);
 }

@@ -1,6 +1,7 @@
 import type { ServerFamily } from '../types.js';
 import { vulCli } from './cli.js';
 import { VUL_SCAN_JOB_KINDS } from './job-kinds.js';
+import { matchRunner } from './match-runner.js';
 import * as m0001 from './migrations/0001_vul_scan.js';
 import { vulFindingsRoutes } from './vul-routes.js';
 import { scanPolicyRoutes } from './routes/scan-policy.js';
@@ -9,6 +10,9 @@ import { scanTaskCompanionRoutes } from './routes/task-companions.js';
 import { ScanScheduler, scanSchedulerPeriodic } from './scheduler.js';
 import { scanTaskServices } from './task-services.js';
 import { vulndbCli } from './vulndb/cli.js';
+import { rematchRunner } from './rematch-runner.js';
+import { scanProgress } from './scan-progress.js';
+import { pipelineServices } from './services.js';
 
 /**
  * HSS vulnerability scans (issue #9): scan tasks over many hosts (agent inventory job → server match job), the
@@ -22,9 +26,11 @@ export const vulScanFamily: ServerFamily = {
   cli: [vulCli, vulndbCli],
   start: (core) => {
     const tasks = scanTaskServices(core);
+    const pipeline = pipelineServices(core);
     return {
       routes: [scanTaskRoutes(tasks), scanTaskCompanionRoutes(tasks), scanPolicyRoutes(tasks), ...vulFindingsRoutes(core)],
-      periodics: [scanSchedulerPeriodic(new ScanScheduler(tasks))],
+      periodics: [scanSchedulerPeriodic(new ScanScheduler(tasks)), scanProgress(pipeline)],
+      serverJobs: [matchRunner(pipeline), rematchRunner(pipeline)],
     };
   },
 };

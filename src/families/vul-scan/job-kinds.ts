@@ -32,6 +32,8 @@ export const inventoryJobKind = defineJobKind({
   capability: Type.Object({
     host_root: Type.String({ minLength: 1, maxLength: 4096 }),
     app_roots: Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { maxItems: 64 }),
+    /** Wall-time bound of one inventory walk (`--vul-max-seconds`); the engine's default when absent. */
+    max_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
   }, { additionalProperties: false }),
 });
 
