@@ -17,6 +17,13 @@ export interface Periodic {
   run(): Promise<unknown>;
 }
 
+/** HSS host-record counters (`ListHostStatus`) a family knows, e.g. the vulnerability family's `vulnerability`. */
+export interface HostCounter {
+  readonly field: 'asset' | 'vulnerability' | 'baseline' | 'intrusion';
+  /** The counter of each listed host (missing: 0). */
+  count(projectId: string, hostIds: readonly string[]): Promise<ReadonlyMap<string, number>>;
+}
+
 /** What a family contributes to a running server, built once per process from the core services. */
 export interface FamilyRuntime<ServerJob> {
   /** Route plugins, registered in order; each owns its schemas and handlers. */
@@ -26,6 +33,7 @@ export interface FamilyRuntime<ServerJob> {
   readonly serverJobs?: readonly ServerJob[];
   /** Reports the family exports through the generic HSS export-task flow (src/export/). */
   readonly reportTypes?: readonly ReportType[];
+  readonly hostCounters?: readonly HostCounter[];
 }
 
 export interface ServerFamily<Core, ServerJob, Cli> {

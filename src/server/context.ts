@@ -6,6 +6,7 @@ import type { AgentStore } from '../store/agent-store.js';
 import type { HostStore } from '../store/host-store.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import type { ExportService } from '../export/export-service.js';
+import type { HostCounter } from '../core/family.js';
 import type { OpsStore } from '../store/ops-store.js';
 import type { Store } from '../store/database.js';
 import type { TaskStore } from '../store/task-store.js';
@@ -27,6 +28,8 @@ export interface AppContext {
   /** The generic HSS export-task flow; families create exports of their report types through it. */
   exports: ExportService;
   ops: OpsStore;
+  /** Filled once the families have started: the host-record counters they provide. */
+  hostCounters: HostCounter[];
   metrics: Metrics;
   loginLimiter: LoginLimiter;
 }

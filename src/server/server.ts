@@ -63,8 +63,9 @@ export async function startServer(config: GuardpostConfig, options: StartOptions
       agentsOnline: () => ops.agentsOnline(config.agentOfflineSeconds * 1000), jobsByState: () => ops.jobsByState(),
     });
     const loginLimiter = new LoginLimiter(new LoginFailureStore(store.db), config.login);
-    const ctx: AppContext = { config, store, blobs, artifacts, exports, identity, tasks, agents, hosts: new HostStore(store.db), notifier, ops, metrics, loginLimiter };
+    const ctx: AppContext = { config, store, blobs, artifacts, exports, identity, tasks, agents, hosts: new HostStore(store.db), notifier, ops, metrics, loginLimiter, hostCounters: [] };
     const families = registry.all.map((family) => family.start(ctx));
+    ctx.hostCounters.push(...families.flatMap((f) => f.hostCounters ?? []));
     exports.register(families.flatMap((f) => f.reportTypes ?? []));
     const app = await buildApp(ctx, { logger: options.logger ?? false, routes: [exportTaskRoutes(exports), ...families.flatMap((f) => f.routes)] });
     await app.listen({ host: config.listenHost, port: config.listenPort });

@@ -110,6 +110,10 @@ describe('ChangeVulStatus: bad input is refused and changes nothing', () => {
 describe('ChangeVulStatus: ignore and not_ignore', () => {
   test('ignore one host of a vulnerability (signed with the SDK core signer): handled, remark, counts', async () => {
     const { web1, web2 } = seeded;
+    const vulnerabilityCounter = async () => new Map((await ok(`/v5/${projectId}/host-management/hosts?limit=200`)).data_list
+      .map((h) => [h.host_id, h.vulnerability]));
+    const before = await vulnerabilityCounter();
+    assert.deepEqual([before.get(web1.hostId), before.get(web2.hostId)], [3, 1], 'ListHostStatus counts distinct unhandled vulnerabilities');
     const call = sdkSign({
       endpoint: ts.endpoint, method: 'PUT', path: `/v5/${projectId}/vulnerability/status`, ak: ts.credentials.ak, sk: ts.credentials.sk, projectId,
       data: { operate_type: 'ignore', remark: 'accepted risk: not reachable', data_list: [{ vul_id: ALSA, host_id_list: [web1.hostId] }] },
@@ -123,6 +127,7 @@ describe('ChangeVulStatus: ignore and not_ignore', () => {
     const handled = (await vulList('type=linux_vul&handle_status=handled')).data_list;
     assert.deepEqual(handled.map((v) => [v.vul_id, v.host_id_list]), [[ALSA, [web1.hostId]]]);
     assert.equal(await statusOn(web1.hostId, ALSA), 'vul_status_ignored');
+    assert.equal((await vulnerabilityCounter()).get(web1.hostId), 2, 'an ignored vulnerability no longer counts');
     assert.equal(await statusOn(web1.hostId, ALSA, 'linux_vul', '&handle_status=handled'), 'vul_status_ignored');
     assert.equal(await statusOn(web1.hostId, ALSA, 'linux_vul', '&handle_status=unhandled'), undefined);
     const hosts = await ok(`/v5/${projectId}/vulnerability/hosts?vul_id=${encodeURIComponent(ALSA)}&type=linux_vul&status=vul_status_ignored`);

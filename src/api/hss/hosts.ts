@@ -38,7 +38,7 @@ const HostSchema = Type.Object({
 });
 
 export const hostRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { hosts, config } = app.ctx;
+  const { hosts, config, hostCounters } = app.ctx;
   const offlineMs = config.agentOfflineSeconds * 1000;
 
   app.get('/v5/:project_id/host-management/hosts', {
@@ -70,6 +70,10 @@ export const hostRoutes: FastifyPluginAsyncTypebox = async (app) => {
       hostName: query.host_name, hostId: query.host_id, osType: query.os_type, privateIp: query.private_ip, publicIp: query.public_ip,
       anyIp: query.ip_addr, protectStatus: query.protect_status, assetValue: query.asset_value, online, impossible,
     }, onlineSince, query);
+    const hostIds = rows.map((a) => a.host_id);
+    const counters = { asset: 0, vulnerability: 0, baseline: 0, intrusion: 0 };
+    const counted = await Promise.all(hostCounters.map(async (c) => ({ field: c.field, counts: hostIds.length > 0 ? await c.count(projectId, hostIds) : new Map<string, number>() })));
+    const countersOf = (hostId: string) => ({ ...counters, ...Object.fromEntries(counted.map((c) => [c.field, c.counts.get(hostId) ?? 0])) });
     return {
       total_num: total,
       data_list: rows.map((a) => {
@@ -84,7 +88,7 @@ export const hostRoutes: FastifyPluginAsyncTypebox = async (app) => {
           detect_result: 'undetected', expire_time: -1, charging_mode: 'on_demand', outside_host: true, asset_value: a.asset_value,
           labels: [], agent_create_time: a.enrolled_at, agent_update_time: a.facts_updated_at, agent_version: a.agent_version,
           upgrade_status: 'not_upgrade', upgradable: false, open_time: a.enrolled_at, protect_interrupt: false,
-          protect_degradation: false, host_sources: 'outside', asset: 0, vulnerability: 0, baseline: 0, intrusion: 0,
+          protect_degradation: false, host_sources: 'outside', ...countersOf(a.host_id),
           os_image: `${a.os_name} ${a.os_version}`.trim().slice(0, 128), group_id: '', group_name: '', install_progress: 100,
         };
       }),

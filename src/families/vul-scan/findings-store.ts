@@ -52,6 +52,21 @@ export class FindingsStore {
     return this.db.selectFrom('vul_findings').selectAll().where('project_id', '=', projectId).where('host_id', '=', hostId)
       .orderBy('vul_id').orderBy('app_path').execute();
   }
+
+  /** Per host: distinct vulnerabilities not ignored (the HSS host record's `vulnerability` counter). */
+  async unhandledCounts(projectId: string, hostIds: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < hostIds.length; i += 400) {
+      const rows = await this.db.selectFrom('vul_findings as f')
+        .leftJoin('vul_host_status as s', (join) => join.onRef('s.host_id', '=', 'f.host_id').onRef('s.vul_id', '=', 'f.vul_id')
+          .on('s.status', '=', 'vul_status_ignored'))
+        .select(['f.host_id', (eb) => eb.fn.count<number>('f.vul_id').distinct().as('n')])
+        .where('f.project_id', '=', projectId).where('f.host_id', 'in', hostIds.slice(i, i + 400)).where('s.vul_id', 'is', null)
+        .groupBy('f.host_id').execute();
+      for (const row of rows) counts.set(row.host_id, Number(row.n));
+    }
+    return counts;
+  }
 }
 
 /** What makes two finding rows the same finding (everything but ids and times). */

@@ -1,5 +1,6 @@
 import type { ServerFamily } from '../types.js';
 import { vulCli } from './cli.js';
+import { FindingsStore } from './findings-store.js';
 import { VUL_SCAN_JOB_KINDS } from './job-kinds.js';
 import { matchRunner } from './match-runner.js';
 import * as m0001 from './migrations/0001_vul_scan.js';
@@ -27,10 +28,12 @@ export const vulScanFamily: ServerFamily = {
   start: (core) => {
     const tasks = scanTaskServices(core);
     const pipeline = pipelineServices(core);
+    const findings = new FindingsStore(core.store.db);
     return {
       routes: [scanTaskRoutes(tasks), scanTaskCompanionRoutes(tasks), scanPolicyRoutes(tasks), ...vulFindingsRoutes(core)],
       periodics: [scanSchedulerPeriodic(new ScanScheduler(tasks)), scanProgress(pipeline)],
       serverJobs: [matchRunner(pipeline), rematchRunner(pipeline)],
+      hostCounters: [{ field: 'vulnerability', count: (projectId, hostIds) => findings.unhandledCounts(projectId, hostIds) }],
     };
   },
 };
