@@ -72,6 +72,7 @@ describe('vulnerability scans over HTTP with the official SDK core, real agents 
   const procs: GuardpostProcess[] = [];
   const hostIds = new Map<string, string>();
   let firstTask = '';
+  let restartDoomed: () => Promise<void> = async () => undefined;
 
   const call = <T>(method: string, url: string, query: Record<string, unknown> = {}, body?: Record<string, unknown>) => sdk.sendRequest({
     method, url, contentType: 'application/json', pathParams: { project_id: projectId }, queryParams: query, headers: {},
@@ -152,6 +153,11 @@ describe('vulnerability scans over HTTP with the official SDK core, real agents 
       await startAgent('apps', appOnlyRoot(dir('apps'))),
     ];
     const doomed = await startAgent('doomed', bigRoot);
+    restartDoomed = async () => {
+      const stateDir = path.join(work, 'state-doomed');
+      procs.push(await spawnGuardpost(['agent', '--server', server!.endpoint, '--state-dir', stateDir, '--name', 'doomed', '--host-root', bigRoot],
+        { env: { TMPDIR: doomed.tmp }, ready: () => true }));
+    };
     const ids = [...started, doomed].map((a) => a.agentId);
     await waitFor('the agents to advertise vulnerability scanning', async () => {
       const found = await s.db.selectFrom('agents').select(['capabilities']).where('id', 'in', ids).execute();
@@ -176,6 +182,8 @@ describe('vulnerability scans over HTTP with the official SDK core, real agents 
     const [running] = (await listTasks({ task_id: firstTask })).data_list;
     assert.equal(running?.status, 'running');
     assert.equal(running?.scan_type, 'manual');
+    assert.ok(running!.scanning_host_num >= 1, 'the doomed host scans until its lease expires');
+    assert.equal(running!.scanning_host_num + running!.success_host_num + running!.failed_host_num, 5);
     await killed;
 
     const done = await finished(firstTask);
@@ -207,8 +215,12 @@ describe('vulnerability scans over HTTP with the official SDK core, real agents 
     const alpineVuls = await hostVuls('alpine', 'linux_vul');
     assert.deepEqual(idsOf(alpineVuls), ['GP-ALPINE-1']);
     assert.deepEqual(alpineVuls[0]!.cve_list, [{ cve_id: 'CVE-2024-1001', cvss: 9.8 }]);
-    assert.deepEqual(alpineVuls[0]!.app_list.map((a) => [a.app_version, a.upgrade_version, a.ecosystem]), [['3.1.2-r0', '3.1.4-r1', 'Alpine:v3.19']]);
-    assert.deepEqual(idsOf(await hostVuls('debian', 'linux_vul')), ['GP-DEBIAN-1']);
+    assert.deepEqual(alpineVuls[0]!.app_list.map((a) => [a.app_name, a.app_version, a.upgrade_version, a.ecosystem, a.app_path]),
+      [['libcrypto3', '3.1.2-r0', '3.1.4-r1', 'Alpine:v3.19', 'lib/apk/db/installed']]);
+    const debianVuls = await hostVuls('debian', 'linux_vul');
+    assert.deepEqual(idsOf(debianVuls), ['GP-DEBIAN-1'], 'matched by source name and version, not by the binary name libssl3');
+    assert.deepEqual(debianVuls[0]!.app_list.map((a) => [a.app_name, a.app_version, a.upgrade_version, a.ecosystem, a.app_path]),
+      [['libssl3', '3.0.11-1~deb12u1', '3.0.13-1~deb12u1', 'Debian:12', 'var/lib/dpkg/status']]);
     assert.deepEqual(idsOf(await hostVuls('alpine', 'app_vul')), []);
     assert.deepEqual(idsOf(await hostVuls('apps', 'linux_vul')), []);
     const appVuls = await hostVuls('apps', 'app_vul');
@@ -238,6 +250,10 @@ describe('vulnerability scans over HTTP with the official SDK core, real agents 
     }, 30_000);
     assert.deepEqual(ids, ['GP-PYSEC-1', 'GP-PYSEC-2']);
     assert.deepEqual(idsOf(await hostVuls('debian', 'linux_vul')), ['GP-DEBIAN-1'], 'other hosts are untouched');
+    const vuls = (await call<Page<Vul>>('GET', '/v5/{project_id}/vulnerability/vulnerabilities', { limit: 200 })).data_list;
+    assert.deepEqual(idsOf(vuls), ['GP-ALPINE-1', 'GP-DEBIAN-1', 'GP-PYSEC-1', 'GP-PYSEC-2']);
+    const withdrawnHosts = await call<Page<VulHost>>('GET', '/v5/{project_id}/vulnerability/hosts', { vul_id: 'GP-NPM-1', type: 'app_vul', limit: 10 });
+    assert.equal(withdrawnHosts.total_num, 0);
     assert.equal((await listTasks()).total_num, before, 'no scan task was created');
   });
 
@@ -249,13 +265,42 @@ describe('vulnerability scans over HTTP with the official SDK core, real agents 
     const done = await finished(fresh[0]!.id);
     assert.deepEqual([done.scan_type, done.success_host_num, done.failed_host_num], ['manual', 1, 0]);
     assert.deepEqual([...(await taskHosts(done.id)).values()].map((h) => [h.host_name, h.scan_status]), [['alpine', 'success']]);
-    assert.deepEqual(idsOf(await hostVuls('alpine', 'linux_vul')), ['GP-ALPINE-1']);
+    const still = await hostVuls('alpine', 'linux_vul');
+    assert.deepEqual(still.map((v) => [v.vul_id, v.status]), [['GP-ALPINE-1', 'vul_status_unfix']], 'still vulnerable after the verify scan');
 
     await call('PUT', '/v5/{project_id}/vulnerability/status', {}, { operate_type: 'ignore', data_list: [{ vul_id: 'GP-DEBIAN-1', host_id_list: [hostIds.get('debian')] }] });
     const handled = (await call<Page<Vul>>('GET', '/v5/{project_id}/vulnerability/vulnerabilities', { handle_status: 'handled', limit: 200 })).data_list;
     assert.deepEqual(idsOf(handled), ['GP-DEBIAN-1']);
     const unhandled = (await call<Page<Vul>>('GET', '/v5/{project_id}/vulnerability/vulnerabilities', { limit: 200 })).data_list;
     assert.ok(!idsOf(unhandled).includes('GP-DEBIAN-1'));
+    const ignored = (await call<Page<HostVul>>('GET', `/v5/{project_id}/vulnerability/host/${hostIds.get('debian')}`, { type: 'linux_vul', handle_status: 'handled', limit: 200 })).data_list;
+    assert.deepEqual(ignored.map((v) => [v.vul_id, v.status]), [['GP-DEBIAN-1', 'vul_status_ignored']]);
+  });
+
+  it('RecreateVulScanTask rescans the failed hosts of the first task in the same task: the killed agent now fails as offline', { timeout: 60_000 }, async () => {
+    await waitFor('the killed agent to count as offline', async () => {
+      const hosts = await call<Page<{ host_name: string; agent_status: string }>>('GET', '/v5/{project_id}/host-management/hosts', { limit: 200 });
+      return hosts.data_list.find((h) => h.host_name === 'doomed')?.agent_status === 'offline' ? true : undefined;
+    }, 30_000);
+    const before = (await listTasks()).total_num;
+    await call('PUT', `/v5/{project_id}/vulnerability/scan/task/${firstTask}/rescan`, {}, { range_type: 'all_failed_host' });
+    const done = await finished(firstTask);
+    assert.deepEqual([done.success_host_num, done.failed_host_num], [3, 2]);
+    const doomed = (await taskHosts(firstTask)).get('doomed')!;
+    assert.equal(doomed.scan_status, 'failed');
+    assert.match(doomed.failed_reasons.find((r) => r.vul_type === 'linux_vul')?.failed_reason ?? '', /offline/, JSON.stringify(doomed));
+    assert.equal((await listTasks()).total_num, before, 'the same task, no new one');
+
+    // The same agent back (same state directory): a rescan of that host succeeds on its big root.
+    await restartDoomed();
+    await waitFor('the restarted agent to be online', async () => {
+      const hosts = await call<Page<{ host_name: string; agent_status: string }>>('GET', '/v5/{project_id}/host-management/hosts', { limit: 200 });
+      return hosts.data_list.find((h) => h.host_name === 'doomed')?.agent_status === 'online' ? true : undefined;
+    }, 30_000);
+    await call('PUT', `/v5/{project_id}/vulnerability/scan/task/${firstTask}/rescan`, {}, { range_type: 'specific_host', host_ids: [hostIds.get('doomed')] });
+    const again = await finished(firstTask);
+    assert.deepEqual([again.success_host_num, again.failed_host_num], [4, 1], JSON.stringify((await taskHosts(firstTask)).get('doomed')));
+    assert.deepEqual(idsOf(await hostVuls('doomed', 'linux_vul')), ['GP-ALPINE-1']);
   });
 
   it('guardpost vul scan --wait and guardpost vul list --json against the live setup', { timeout: 90_000 }, async () => {
