@@ -291,6 +291,13 @@ describe('vulnerability scans over HTTP with the official SDK core, real agents 
     assert.match(doomed.failed_reasons.find((r) => r.vul_type === 'linux_vul')?.failed_reason ?? '', /offline/, JSON.stringify(doomed));
     assert.equal((await listTasks()).total_num, before, 'the same task, no new one');
 
+    // A new task for the agent already offline is accepted and its host fails with the reason.
+    const offlineTask = await call<{ task_id: string }>('POST', '/v5/{project_id}/vulnerability/scan-task', {},
+      { manual_scan_type: ['linux_vul'], range_type: 'specific_host', agent_id_list: [doomed.agent_id] });
+    const offlineDone = await finished(offlineTask.task_id);
+    assert.deepEqual([offlineDone.success_host_num, offlineDone.failed_host_num], [0, 1]);
+    assert.match((await taskHosts(offlineTask.task_id)).get('doomed')!.failed_reasons[0]?.failed_reason ?? '', /offline/);
+
     // The same agent back (same state directory): a rescan of that host succeeds on its big root.
     await restartDoomed();
     await waitFor('the restarted agent to be online', async () => {
@@ -311,6 +318,11 @@ describe('vulnerability scans over HTTP with the official SDK core, real agents 
     assert.deepEqual(out.hosts.map((h) => [h.host_name, h.scan_status]).sort(), [['alpine', 'success'], ['apps', 'success'], ['debian', 'success']]);
     const list = await runCli(['vul', 'list', '--json'], apiEnv);
     assert.equal(list.code, 0, list.stderr);
+    const handled = (await call<Page<Vul>>('GET', '/v5/{project_id}/vulnerability/vulnerabilities', { handle_status: 'handled', limit: 200 })).data_list;
+    assert.deepEqual(idsOf(handled), ['GP-DEBIAN-1'], 'the ignored mark survives a rescan');
+    const one = await runCli(['vul', 'list', '--host', 'apps', '--json'], apiEnv);
+    assert.equal(one.code, 0, one.stderr);
+    assert.deepEqual([...new Set((JSON.parse(one.stdout) as Array<{ vul_id: string }>).map((r) => r.vul_id))].sort(), ['GP-PYSEC-1', 'GP-PYSEC-2']);
     const rows = JSON.parse(list.stdout) as Array<{ vul_id: string; package: string; version: string; ecosystem: string; hosts: Array<{ host_name: string }> }>;
     assert.deepEqual([...new Set(rows.map((r) => r.vul_id))].sort(), ['GP-ALPINE-1', 'GP-DEBIAN-1', 'GP-PYSEC-1', 'GP-PYSEC-2']);
     const pysec = rows.find((r) => r.vul_id === 'GP-PYSEC-2')!;
