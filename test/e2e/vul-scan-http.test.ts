@@ -13,8 +13,9 @@ import { freePort, readCredentials, spawnGuardpost, type GuardpostProcess } from
 import { put } from '../engines/inventory/inventory-helpers.js';
 import { runCli } from '../cli/run-cli.js';
 import {
-  alpineLikeRoot, appOnlyRoot, debianLikeRoot, FIRST_IMPORT, NPM_LOCK, PYPI_METADATA, SECOND_IMPORT, writeOsvDir,
+  alpineLikeRoot, appOnlyRoot, debianLikeRoot, FIRST_IMPORT, NPM_LOCK, osv, PYPI_METADATA, SECOND_IMPORT, writeOsvDir,
 } from './vul-http-fixtures.js';
+import { rawZip, storedEntry } from '../engines/vuln/vuln-helpers.js';
 
 /**
  * Issue #9 end to end over HTTP with the official SDK core (HcClient, AK/SK): `guardpost start`, extra
@@ -73,6 +74,7 @@ describe('vulnerability scans over HTTP with the official SDK core, real agents 
   const hostIds = new Map<string, string>();
   let firstTask = '';
   let restartDoomed: () => Promise<void> = async () => undefined;
+  let startBigAgent: (name: string) => Promise<{ proc: GuardpostProcess; tmp: string; agentId: string }> = () => Promise.reject(new Error('not yet'));
 
   const call = <T>(method: string, url: string, query: Record<string, unknown> = {}, body?: Record<string, unknown>) => sdk.sendRequest({
     method, url, contentType: 'application/json', pathParams: { project_id: projectId }, queryParams: query, headers: {},
@@ -153,6 +155,7 @@ describe('vulnerability scans over HTTP with the official SDK core, real agents 
       await startAgent('apps', appOnlyRoot(dir('apps'))),
     ];
     const doomed = await startAgent('doomed', bigRoot);
+    startBigAgent = (name) => startAgent(name, bigRoot);
     restartDoomed = async () => {
       const stateDir = path.join(work, 'state-doomed');
       procs.push(await spawnGuardpost(['agent', '--server', server!.endpoint, '--state-dir', stateDir, '--name', 'doomed', '--host-root', bigRoot],
@@ -310,6 +313,30 @@ describe('vulnerability scans over HTTP with the official SDK core, real agents 
     assert.deepEqual(idsOf(await hostVuls('doomed', 'linux_vul')), ['GP-ALPINE-1']);
   });
 
+  it('an agent stopped (SIGTERM) mid-scan: its host ends failed with a reason, the task finished', { timeout: 60_000 }, async () => {
+    const polite = await startBigAgent('polite');
+    await waitFor('the new agent to advertise vulnerability scanning', async () => {
+      const row = await store!.db.selectFrom('agents').select(['capabilities']).where('id', '=', polite.agentId).executeTakeFirst();
+      return row?.capabilities.includes('vul-inventory') ? true : undefined;
+    }, 30_000);
+    const stopped = new Promise<void>((resolve) => {
+      const watcher = fs.watch(polite.tmp, (_event, file) => {
+        if (!String(file).startsWith('gp-job-')) return;
+        process.kill(polite.proc.child.pid!, 'SIGTERM');
+        watcher.close();
+        resolve();
+      });
+    });
+    const created = await call<{ task_id: string }>('POST', '/v5/{project_id}/vulnerability/scan-task', {},
+      { manual_scan_type: ['linux_vul', 'app_vul'], range_type: 'specific_host', agent_id_list: [polite.agentId] });
+    await stopped;
+    const done = await finished(created.task_id);
+    const host = (await taskHosts(created.task_id)).get('polite')!;
+    assert.deepEqual([done.success_host_num, done.failed_host_num, host.scan_status], [0, 1, 'failed'], JSON.stringify(host));
+    assert.deepEqual(host.failed_reasons.map((r) => [r.vul_type, r.failed_reason]),
+      [['linux_vul', 'the agent shut down during the inventory'], ['app_vul', 'the agent shut down during the inventory']]);
+  });
+
   it('guardpost vul scan --wait and guardpost vul list --json against the live setup', { timeout: 90_000 }, async () => {
     const scan = await runCli(['vul', 'scan', '--hosts', 'alpine,debian,apps', '--wait', '--json'], apiEnv);
     assert.equal(scan.code, 0, scan.stderr);
@@ -349,5 +376,19 @@ describe('vulnerability scans over HTTP with the official SDK core, real agents 
       assert.ok(String(error.errorMsg).length > 0, label);
     }
     assert.equal((await listTasks()).total_num, before);
+
+    // A hostile advisory zip (path traversal) through the real CLI beside the live server: refused, nothing stored.
+    const stats = async () => JSON.parse((await runCli(['vulndb', 'stats', '--json'], serverEnv)).stdout) as { ecosystems: unknown[] };
+    const statsBefore = await stats();
+    const zip = path.join(work, 'traversal.zip');
+    fs.writeFileSync(zip, rawZip([
+      storedEntry('good.json', JSON.stringify(osv('GP-TRAV-1', 'CVE-2024-9001', 'PyPI', 'requests', '9.9'))),
+      storedEntry('../../etc/evil.json', JSON.stringify(osv('GP-TRAV-2', 'CVE-2024-9002', 'PyPI', 'requests', '9.9'))),
+    ]));
+    const refused = await runCli(['vulndb', 'import', zip], serverEnv);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /path traversal/);
+    assert.deepEqual((await stats()).ecosystems, statsBefore.ecosystems);
+    assert.deepEqual(idsOf(await hostVuls('apps', 'app_vul')), ['GP-PYSEC-1', 'GP-PYSEC-2']);
   });
 });
