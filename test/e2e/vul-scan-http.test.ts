@@ -197,7 +197,7 @@ describe('vulnerability scans over HTTP with the official SDK core, real agents 
 
     const hosts = await taskHosts(firstTask);
     assert.deepEqual([...hosts.keys()].sort(), ['alpine', 'apps', 'debian', 'doomed', 'vm']);
-    assert.match(hosts.get('vm')!.failed_reasons.find((r) => r.vul_type === 'linux_vul')?.failed_reason ?? '', /does not offer vulnerability scanning/);
+    assert.match(hosts.get('vm')!.failed_reasons.find((r) => r.vul_type === 'linux_vul')?.failed_reason ?? '', /does not offer vulnerability scanning \(its --host-root is not a readable directory/);
     for (const [name, host] of hosts) hostIds.set(name, host.host_id);
     for (const name of ['alpine', 'debian', 'apps']) {
       const host = hosts.get(name)!;
