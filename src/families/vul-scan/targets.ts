@@ -18,7 +18,7 @@ export function unavailableReason(agent: Agent, offlineAfterMs: number, now = Da
     return `the host's agent is offline (last seen ${new Date(agent.last_seen_at).toISOString()})`;
   }
   if (!inventoryJobKind.capabilityOf(parseCapabilities(agent.capabilities).kinds)) {
-    return 'the host\'s agent does not offer vulnerability scanning (upgrade the agent)';
+    return 'the host\'s agent does not offer vulnerability scanning (its --host-root is not a readable directory, or the agent is too old to scan)';
   }
   return null;
 }
