@@ -84,15 +84,36 @@ export class InventoryStore {
     await this.db.updateTable('vul_inventories').set({ matched_at: now }).where('host_id', '=', hostId).execute();
   }
 
+  /**
+   * Ids of the imports that finished at or after `since` and changed any of these base ecosystems. A match takes
+   * them before reading advisories and again after writing: an import that appears only in the second set
+   * committed while the host was matched, and its re-match may already have run, so the host must be matched
+   * again rather than left with results from older advisories.
+   */
+  async importsFinishedSince(since: number, ecosystems: ReadonlySet<string>): Promise<Set<string>> {
+    if (ecosystems.size === 0) return new Set();
+    const rows = await this.db.selectFrom('vul_imports').select(['id', 'changed_ecosystems'])
+      .where('finished_at', '>=', since).orderBy('finished_at', 'desc').limit(1000).execute();
+    return new Set(rows.filter((row) => parseEcosystems(row.changed_ecosystems).some((e) => ecosystems.has(e))).map((row) => row.id));
+  }
+
   /** The import's changed base ecosystems, or null when there is no such import. */
   async changedEcosystems(importId: string): Promise<string[] | null> {
     const row = await this.db.selectFrom('vul_imports').select('changed_ecosystems').where('id', '=', importId).executeTakeFirst();
-    if (!row) return null;
-    try {
-      const value: unknown = JSON.parse(row.changed_ecosystems ?? '[]');
-      return Array.isArray(value) ? value.filter((x): x is string => typeof x === 'string') : [];
-    } catch {
-      return [];
-    }
+    return row ? parseEcosystems(row.changed_ecosystems) : null;
   }
+}
+
+function parseEcosystems(json: string | null): string[] {
+  try {
+    const value: unknown = JSON.parse(json ?? '[]');
+    return Array.isArray(value) ? value.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The base ecosystems an inventory holds packages of (what imports are compared with). */
+export function inventoryEcosystems(inventory: StoredInventory): Set<string> {
+  return new Set(inventory.packages.map((p) => baseEcosystem(p.ecosystem)));
 }

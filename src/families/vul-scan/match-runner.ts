@@ -1,9 +1,9 @@
 import { defineServerJob } from '../../workers/server-jobs.js';
 import { INVENTORY_ARTIFACT } from './domain.js';
-import { loadAdvisoriesFor, matchHost } from './host-matcher.js';
+import { loadAdvisoriesFor, matchHost, type HostMatch } from './host-matcher.js';
 import { failHost, succeedHost } from './host-outcome.js';
 import { decodeInventory, MAX_INVENTORY_UPLOAD_BYTES, type StoredInventory } from './inventory-format.js';
-import { readBounded } from './inventory-store.js';
+import { inventoryEcosystems, readBounded } from './inventory-store.js';
 import { matchJobKind } from './job-kinds.js';
 import type { PipelineServices } from './services.js';
 
@@ -12,6 +12,11 @@ import type { PipelineServices } from './services.js';
  * matched against the advisory store, and the host's findings and scan status are written. An inventory that
  * is missing or not in the format (the agent is not trusted) fails the host with the reason.
  */
+/** Imports are stamped by the CLI's clock, matches by a server's: an overlap this wide counts as concurrent. */
+export const CLOCK_MARGIN_MS = 5000;
+/** An import finishing while a host was matched makes it match again, at most this many times in all. */
+export const MAX_MATCH_ATTEMPTS = 3;
+
 export function matchRunner(services: PipelineServices) {
   return defineServerJob(matchJobKind, async (ctx) => {
     const { task_id: taskId, host_id: hostId, agent_id: agentId, inventory_job_id: inventoryJobId } = ctx.payload;
@@ -32,11 +37,19 @@ export function matchRunner(services: PipelineServices) {
     ctx.reportProgress(20, { phase: 'storing', packages: inventory.packages.length });
     await services.inventories.save(host.project_id, hostId, agentId, inventory);
     ctx.reportProgress(40, { phase: 'matching' });
-    const match = matchHost(inventory, await loadAdvisoriesFor(services.advisoryCache, [inventory]));
-    ctx.signal.throwIfAborted();
-    const now = Date.now();
-    await services.findings.replaceHostFindings(host.project_id, hostId, match.findings, now);
-    await services.inventories.markMatched(hostId, now);
+    const ecosystems = inventoryEcosystems(inventory);
+    let match: HostMatch;
+    let now: number;
+    for (let attempt = 1; ; attempt++) {
+      const readAt = Date.now() - CLOCK_MARGIN_MS;
+      const before = await services.inventories.importsFinishedSince(readAt, ecosystems);
+      match = matchHost(inventory, await loadAdvisoriesFor(services.advisoryCache, [inventory]));
+      ctx.signal.throwIfAborted();
+      now = Date.now();
+      await services.findings.replaceHostFindings(host.project_id, hostId, match.findings, now);
+      await services.inventories.markMatched(hostId, now);
+      if (attempt >= MAX_MATCH_ATTEMPTS || !(await overtaken(services, readAt, ecosystems, before))) break;
+    }
     await succeedHost(services.scans, host, match, now);
     return {
       outcome: 'succeeded',
@@ -47,6 +60,12 @@ export function matchRunner(services: PipelineServices) {
       },
     };
   });
+}
+
+/** Whether an import changing these ecosystems finished after `before` was taken (see `importsFinishedSince`). */
+export async function overtaken(services: PipelineServices, readAt: number, ecosystems: ReadonlySet<string>, before: ReadonlySet<string>): Promise<boolean> {
+  const after = await services.inventories.importsFinishedSince(readAt, ecosystems);
+  return [...after].some((id) => !before.has(id));
 }
 
 async function readInventory(services: PipelineServices, taskId: string, jobId: string): Promise<StoredInventory> {

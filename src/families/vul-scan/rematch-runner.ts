@@ -1,7 +1,8 @@
 import { defineServerJob } from '../../workers/server-jobs.js';
 import { loadAdvisoriesFor, matchHost } from './host-matcher.js';
 import type { StoredInventory } from './inventory-format.js';
-import type { InventoryRef } from './inventory-store.js';
+import { inventoryEcosystems, type InventoryRef } from './inventory-store.js';
+import { CLOCK_MARGIN_MS, MAX_MATCH_ATTEMPTS, overtaken } from './match-runner.js';
 import { rematchJobKind } from './job-kinds.js';
 import type { PipelineServices } from './services.js';
 
@@ -38,14 +39,28 @@ export function rematchRunner(services: PipelineServices) {
           failedHosts += 1;
         }
       }
-      const prepared = await loadAdvisoriesFor(services.advisoryCache, loaded.map((l) => l.inventory));
-      for (const { ref, inventory } of loaded) {
-        ctx.signal.throwIfAborted();
-        const match = matchHost(inventory, prepared);
-        const now = Date.now();
-        await services.findings.replaceHostFindings(ref.project_id, ref.host_id, match.findings, now);
-        await services.inventories.markMatched(ref.host_id, now);
-        findings += match.findings.length;
+      const batchEcosystems = new Set(loaded.flatMap((l) => [...inventoryEcosystems(l.inventory)]));
+      for (let attempt = 1; ; attempt++) {
+        // Another import committing meanwhile (its own re-match may already have run) means this batch read older
+        // advisories than the store now holds: match it again rather than leave older results behind.
+        const readAt = Date.now() - CLOCK_MARGIN_MS;
+        const before = await services.inventories.importsFinishedSince(readAt, batchEcosystems);
+        before.add(ctx.payload.import_id);
+        const prepared = await loadAdvisoriesFor(services.advisoryCache, loaded.map((l) => l.inventory));
+        let batchFindings = 0;
+        for (const { ref, inventory } of loaded) {
+          ctx.signal.throwIfAborted();
+          const match = matchHost(inventory, prepared);
+          const now = Date.now();
+          await services.findings.replaceHostFindings(ref.project_id, ref.host_id, match.findings, now);
+          await services.inventories.markMatched(ref.host_id, now);
+          batchFindings += match.findings.length;
+        }
+        const again = attempt < MAX_MATCH_ATTEMPTS && await overtaken(services, readAt, batchEcosystems, before);
+        if (!again) {
+          findings += batchFindings;
+          break;
+        }
       }
       hosts += batch.length;
       ctx.reportProgress(total > 0 ? (hosts / total) * 100 : 99, { hosts, total });
