@@ -72,7 +72,13 @@ export async function indexTarArchive(file: string, limits: ImageLimits): Promis
       } else order.push({ name, kind: header.type === 'file' || header.type === 'contiguous-file' ? 'member' : 'skip' });
     },
     { maxHeaderBytes: limits.maxHeaderBytes, what: 'image archive', recordSpans: true },
-  );
+  ).catch((err: unknown) => {
+    // Not one tar header could be read: this is no tar at all, rather than a damaged one.
+    if (order.length === 0 && err instanceof ImageReadError && err.code === 'corrupt_layer') {
+      throw new ImageReadError('unsupported_format', `not a tar archive (${err.message})`);
+    }
+    throw err;
+  });
   order.forEach((entry, i) => {
     const span = spans[i];
     if (entry.kind === 'member' && span) members.set(entry.name, span);

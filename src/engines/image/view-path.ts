@@ -3,7 +3,7 @@ import type { ImageFile } from './merged-view.js';
 
 /**
  * Resolves `relative` in the merged view the way a process chrooted into the image would (absolute targets
- * restart at the image root, `..` stops there). Returns the final entry, or null when a component is missing;
+ * restart at the image root, `..` stops there). Returns the final entry, or null when there is none;
  * more than `maxHops` symlinks on the way is a loop (`unsafe_link`).
  */
 export function resolveInView(files: ReadonlyMap<string, ImageFile>, relative: string, maxHops: number): ImageFile | null {
@@ -18,8 +18,8 @@ export function resolveInView(files: ReadonlyMap<string, ImageFile>, relative: s
     }
     const candidate = [...resolved, part].join('/');
     const file = files.get(candidate);
-    if (!file) return null;
-    if (file.type !== 'symlink') {
+    // A directory a layer never listed itself (only its children) is implicit: not in the map, still a directory.
+    if (!file || file.type !== 'symlink') {
       resolved.push(part);
       continue;
     }
