@@ -1,6 +1,7 @@
 import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { decompress, sniffCompression } from './decompress.js';
+import { decompress, digestTap, newDigest, sniffCompression } from './decompress.js';
+import { ByteBudget } from './layer-stream.js';
 import { ImageReadError } from './errors.js';
 import type { ImageLimits } from './limits.js';
 import { readTar } from './tar-read.js';
@@ -60,8 +61,9 @@ export async function indexTarArchive(file: string, limits: ImageLimits): Promis
     await handle.close();
   }
   const isCompressed = sniffCompression(head.subarray(0, headLength)) !== 'none';
+  const budget = new ByteBudget(limits.maxUncompressedBytes);
   const spans = await readTar(
-    decompress(createReadStream(file), 'image archive'),
+    digestTap(decompress(createReadStream(file), 'image archive'), newDigest(), (n) => budget.add(n)),
     (header) => {
       if (order.length >= limits.maxEntries) throw new ImageReadError('too_many_files', `image archive has over ${limits.maxEntries} members`);
       const name = normalizeMemberName(header.name, 'image archive');

@@ -59,9 +59,8 @@ export async function buildMergedView(image: OpenedImage, capture: { paths: Read
     for (const layer of image.layers) {
       await streamLayer(image.files, layer, image.limits, budget, async (header, body, entry) => {
         if (++entries > image.limits.maxEntries) throw new ImageReadError('too_many_files', `over ${image.limits.maxEntries} entries in the image`);
-        builder.add(layer.index, entry, header);
-        const file = builder.files.get(normalizedName(header.name));
-        if (file && file.type === 'file' && file.content.entry === entry && file.layer === layer.index && capture.paths.has(file.path) && file.size <= capture.maxBytes) {
+        const file = builder.add(layer.index, entry, header);
+        if (file?.type === 'file' && capture.paths.has(file.path) && file.size <= capture.maxBytes) {
           captured.set(sourceKey(file.content), await readBody(body, capture.maxBytes));
         }
       });
@@ -69,8 +68,6 @@ export async function buildMergedView(image: OpenedImage, capture: { paths: Read
     return { files: builder.files, removed: builder.removed, captured };
   });
 }
-
-const normalizedName = (name: string): string => name.split('/').filter((p) => p !== '' && p !== '.').join('/');
 
 /**
  * Pass 2: the bytes of chosen files, by re-streaming only the layers that hold them, bottom first; each file is

@@ -49,18 +49,27 @@ export class MergedViewBuilder {
 
   constructor(private readonly maxPathBytes: number) {}
 
-  add(layer: number, entry: number, header: TarHeader): void {
+  /** Applies one tar entry of `layer`; returns the file it put in the view (null for whiteouts and the root). */
+  add(layer: number, entry: number, header: TarHeader): ImageFile | null {
     const where = `layer ${layer}`;
     if (Buffer.byteLength(header.name) > this.maxPathBytes || Buffer.byteLength(header.linkname ?? '') > this.maxPathBytes) {
       throw new ImageReadError('header_too_large', `${where}: a path or link target over ${this.maxPathBytes} bytes`);
     }
     const rel = normalizeEntryPath(header.name, where);
-    if (rel === '') return;
+    if (rel === '') return null;
     const base = path.posix.basename(rel);
     const dir = parentOf(rel);
-    if (base === OPAQUE) return this.removeChildren(dir, layer, 'opaque');
-    if (base.startsWith(WHITEOUT)) return this.removeTree(join(dir, base.slice(WHITEOUT.length)), layer, 'whiteout');
-    this.put(this.record(layer, entry, rel, header));
+    if (base === OPAQUE) {
+      this.removeChildren(dir, layer, 'opaque');
+      return null;
+    }
+    if (base.startsWith(WHITEOUT)) {
+      this.removeTree(join(dir, base.slice(WHITEOUT.length)), layer, 'whiteout');
+      return null;
+    }
+    const file = this.record(layer, entry, rel, header);
+    this.put(file);
+    return file;
   }
 
   private record(layer: number, entry: number, rel: string, header: TarHeader): ImageFile {

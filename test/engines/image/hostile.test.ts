@@ -97,6 +97,9 @@ describe('hostile image archives end with a typed failure, bounded in memory, wr
     await expectCode(gz, 'image_oversized', /more than 33554432 uncompressed bytes/, limits);
     const zs = await image([layer([{ name: 'a', content: 'a' }], { compression: 'none', tamper: () => zstd(bombTar) })], 'docker', true);
     await expectCode(zs, 'image_oversized', /more than 33554432 uncompressed bytes/, limits);
+    const outer = path.join(path.dirname(zs), 'outer-bomb.tar.gz');
+    writeFileSync(outer, gzipSync(await tarOf([{ name: 'padding', content: zeros }, { name: 'manifest.json', content: '[]' }]), { level: 1 }));
+    await expectCode(outer, 'image_oversized', /more than 33554432 uncompressed bytes/, limits);
   });
 
   it('too_many_files: more entries than the bound', async () => {
