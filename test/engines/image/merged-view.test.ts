@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildMergedView, openImage, type MergedView, type OpenedImage } from '../../../src/engines/image/image.js';
 import { collectImageInventory, OS_RELEASE_PATHS } from '../../../src/engines/image/inventory.js';
-import { buildImage, dockerArchive, ociArchive, ociLayout, type BuiltImage, type LayerSpec } from './image-builder.js';
+import { buildImage, dockerArchive, ociArchive, ociLayout, tarOf, type BuiltImage, type LayerSpec } from './image-builder.js';
 
 const apk = (pkgs: Array<[string, string, string]>): string => pkgs.map(([p, v, o]) => `P:${p}\nV:${v}\nA:x86_64\no:${o}\n`).join('\n') + '\n';
 
@@ -121,5 +121,25 @@ describe('image merged view (3 layers, whiteout, opaque dir, zstd layer)', () =>
       `curl 8.5.0-r0 curl Alpine:v3.19 lib/apk/db/installed L2 ${diff2} /bin/sh -c apk add curl`,
       `musl 1.2.4-r2 musl Alpine:v3.19 lib/apk/db/installed L2 ${diff2} /bin/sh -c apk add curl`,
     ]);
+  });
+
+  it('follows the old layout’s symlinked repeated layer (`<id2>/layer.tar -> ../<id1>/layer.tar`)', async () => {
+    const same: LayerSpec = { entries: [{ name: 'etc/motd', content: 'same' }], compression: 'none' };
+    const twice = await buildImage([same, same]);
+    const hex = twice.configDigest.slice('sha256:'.length);
+    const file = path.join(dir, 'repeated.tar');
+    writeFileSync(
+      file,
+      await tarOf([
+        { name: 'aaa/layer.tar', content: twice.layers[0]?.tar },
+        { name: 'bbb/layer.tar', type: 'symlink', linkname: '../aaa/layer.tar' },
+        { name: `${hex}.json`, content: twice.config },
+        { name: 'manifest.json', content: JSON.stringify([{ Config: `${hex}.json`, Layers: ['aaa/layer.tar', 'bbb/layer.tar'] }]) },
+      ]),
+    );
+    const image = await openImage(file);
+    const view = await buildMergedView(image);
+    assert.deepEqual(files(view), ['etc/motd file L1']);
+    assert.deepEqual(removed(view), ['etc/motd L0 replaced@L1']);
   });
 });
