@@ -52,7 +52,7 @@ export async function collectInventory(root: string, options: CollectOptions = {
   return run.result();
 }
 
-function resolveLimits(overrides: Partial<InventoryLimits> = {}): InventoryLimits {
+export function resolveLimits(overrides: Partial<InventoryLimits> = {}): InventoryLimits {
   const skip = new Set([...DEFAULT_SKIP_DIRS, ...(overrides.skipDirs ?? [])].map((d) => d.replace(/^\/+|\/+$/g, '')));
   return { ...DEFAULT_LIMITS, ...overrides, skipDirs: [...skip].filter((d) => d !== '') };
 }
@@ -211,7 +211,7 @@ class InventoryRun {
   }
 }
 
-function safeRequired(extractor: Extractor, status: ExtractorStatus, rel: string, size: () => number): boolean {
+export function safeRequired(extractor: Extractor, status: ExtractorStatus, rel: string, size: () => number): boolean {
   try {
     return extractor.fileRequired({ path: rel, size });
   } catch (err) {
@@ -232,7 +232,7 @@ function lstatSize(file: string): number {
 
 const KEYS = ['ecosystem', 'name', 'version', 'location', 'extractor', 'arch'] as const;
 
-function comparePackages(a: InventoryPackage, b: InventoryPackage): number {
+export function comparePackages(a: InventoryPackage, b: InventoryPackage): number {
   for (const key of KEYS) {
     const x = a[key] ?? '';
     const y = b[key] ?? '';
