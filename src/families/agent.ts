@@ -1,11 +1,13 @@
 import type { AgentFamily, AgentOption } from '../core/family.js';
 import { createRegistry } from '../core/registry.js';
 import type { AgentJobHandler } from '../agent/handlers/handler.js';
+import { antivirusAgentFamily } from './antivirus/agent.js';
 import { captureAgentFamily } from './capture/agent.js';
 
 /** Every family's agent side: one line per family. Duplicate families, job kinds or option flags are refused. */
 export const agentFamilies = createRegistry<AgentFamily<AgentJobHandler>>('agent family', [
   captureAgentFamily,
+  antivirusAgentFamily,
 ], (f) => f.name);
 
 export const agentHandlers = createRegistry<AgentJobHandler>('agent job handler',
