@@ -24,6 +24,8 @@ const PROGRESS_EVERY_MS = 1000;
 interface EngineState {
   key: string;
   supervisor: ClamdSupervisor | null;
+  /** The one start of `supervisor` every scan waits for (start() twice would spawn a second clamd). */
+  started: Promise<void> | null;
   failure: { reason: string; at: number } | null;
 }
 
@@ -54,15 +56,20 @@ function unavailableReason(options: AgentOptionValues): string | null {
   return null;
 }
 
-function supervisorFor(options: AgentOptionValues): ClamdSupervisor {
+/** The agent's supervisor for these options, started once (a new one after the previous became unavailable). */
+async function readySupervisor(options: AgentOptionValues): Promise<ClamdSupervisor> {
   const key = optionsKey(options);
   if (engine && engine.key !== key) void engine.supervisor?.stop();
-  if (!engine || engine.key !== key) engine = { key, supervisor: null, failure: null };
-  if (!engine.supervisor || engine.supervisor.state === 'unavailable' || engine.supervisor.state === 'stopped') {
+  if (!engine || engine.key !== key) engine = { key, supervisor: null, started: null, failure: null };
+  const state = engine.supervisor?.state;
+  if (!engine.supervisor || state === 'unavailable' || state === 'stopped') {
     const socket = options['av-socket'] ?? '';
     const workDir = options['av-work-dir'] ?? '';
-    engine.supervisor = new ClamdSupervisor({ ...(socket ? { existingSocket: socket } : {}), ...(workDir ? { workDir } : {}) });
+    const supervisor = new ClamdSupervisor({ ...(socket ? { existingSocket: socket } : {}), ...(workDir ? { workDir } : {}) });
+    engine.supervisor = supervisor;
+    engine.started = supervisor.start();
   }
+  await engine.started;
   return engine.supervisor;
 }
 
@@ -114,9 +121,9 @@ export const antivirusHandler = defineAgentHandler({
     if (!capability.available) return { outcome: 'failed', reason: `antivirus engine unavailable: ${capability.reason}` };
     const { payload } = ctx;
     const options = lastOptions;
-    const supervisor = supervisorFor(options);
+    let supervisor: ClamdSupervisor;
     try {
-      await supervisor.start();
+      supervisor = await readySupervisor(options);
     } catch (error) {
       const reason = `clamd could not start: ${(error as Error).message}`.slice(0, 1000);
       if (engine) engine.failure = { reason, at: Date.now() };
