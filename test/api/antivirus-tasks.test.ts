@@ -91,7 +91,7 @@ describe('bad input → 400 HSS.*, nothing stored changes', () => {
       ['an unknown field', 'POST', '/antivirus/task', { body: body({ hosts: ['x'] }) }, 'HSS.0001'],
       ['an unknown host id', 'POST', '/antivirus/task', { body: body({ host_ids: [good.hostId, 'no-such-host'] }) }, 'HSS.0011'],
       ['a host of another project', 'POST', '/antivirus/task', { body: body({ host_ids: [foreign.hostId] }) }, 'HSS.0011'],
-      ['a rescan (task_id) is refused for now', 'POST', '/antivirus/task', { body: body({ task_id: '0123' }) }, 'HSS.0001'],
+      ['a rescan of an unknown task', 'POST', '/antivirus/task', { body: body({ task_id: '0123' }) }, 'HSS.0011'],
       ['cancel an unknown task', 'PUT', '/antivirus/task', { body: { task_id: 'no-such-task', task_name: 'x', host_ids: [good.hostId] } }, 'HSS.0011'],
       ['cancel with empty host_ids', 'PUT', '/antivirus/task', { body: { task_id: 'no-such-task', task_name: 'x', host_ids: [] } }, 'HSS.0001'],
       ['results: limit below 10', 'GET', '/antivirus/result', { query: { offset: 0, limit: 5 } }, 'HSS.0001'],
@@ -264,5 +264,27 @@ describe('SwitchAntivirusTask', () => {
     assert.equal(hostOf(task, good).host_task_status, 'fail');
     assert.match(String(hostOf(task, good).fail_reason), /no signature database/);
     assert.ok((await listTasks({ task_status: 'fail', limit: 200 })).data_list.some((t) => t.task_id === created.task_id));
+
+    // Rescan (task_id given): the host scans again in the same task with a new job.
+    const rescan = (hostIds: string[], extra: Record<string, unknown> = {}) => hss<{ result: boolean; task_id: string; fail_reasons: unknown[] }>(ts, 'POST', '/antivirus/task', {
+      body: { task_name: 'will-fail', scan_type: 'full', action: 'manual', host_ids: hostIds, task_id: created.task_id, ...extra },
+    });
+    assertHuaweiError(await rescan([noEngine.hostId]), 400, 'HSS.0011', 'a host outside the task');
+    assertHuaweiError(await rescan([good.hostId], { scan_type: 'quick' }), 400, 'HSS.0001', 'another scan type');
+    const again = ok(await rescan([good.hostId]), 'rescan');
+    assert.deepEqual(again, { result: true, task_id: created.task_id, fail_reasons: [] });
+    const rescanned = await taskById(created.task_id);
+    assert.equal(rescanned.task_status, 'scanning');
+    assert.equal(hostOf(rescanned, good).host_task_status, 'scanning');
+    assert.equal(hostOf(rescanned, good).fail_reason, '');
+    const second = await claimNext(good);
+    assert.notEqual(second.id, job.id);
+    assert.deepEqual(second.payload, { scan_type: 'full', roots: [], ignore_dirs: [], file_types: [] });
+    // While it scans, another rescan is refused and changes nothing.
+    const before = await avRowCounts(ts);
+    const jobsBefore = (await ts.server.ctx.tasks.jobsOfTask(created.task_id)).length;
+    assertHuaweiError(await rescan([good.hostId]), 400, 'HSS.0001', 'still scanning');
+    assert.deepEqual(await avRowCounts(ts), before);
+    assert.equal((await ts.server.ctx.tasks.jobsOfTask(created.task_id)).length, jobsBefore);
   });
 });

@@ -1,5 +1,7 @@
 import type { GuardpostConfig } from '../../config.js';
 import type { WorkNotifier } from '../../server/work-notifier.js';
+import type { Database } from '../../store/schema.js';
+import type { Kysely } from 'kysely';
 import type { TaskStore } from '../../store/task-store.js';
 import type { CoreServices } from '../types.js';
 import { AvReads } from './reads.js';
@@ -12,11 +14,12 @@ export interface AntivirusServices {
   notifier: WorkNotifier;
   scans: AvScanStore;
   reads: AvReads;
+  store: Kysely<Database>;
 }
 
 export function antivirusServices(core: CoreServices): AntivirusServices {
   return {
     config: core.config, tasks: core.tasks, notifier: core.notifier,
-    scans: new AvScanStore(core.store.db, core.tasks), reads: new AvReads(core.store.db),
+    scans: new AvScanStore(core.store.db, core.tasks), reads: new AvReads(core.store.db), store: core.store.db,
   };
 }

@@ -6,6 +6,8 @@ import { invalidParameter, resourceNotFound } from '../../../server/errors.js';
 import type { Agent } from '../../../store/schema.js';
 import { parseDirList } from '../domain.js';
 import type { AntivirusServices } from '../services.js';
+import { HostStillScanningError, rescanHosts } from '../rescan.js';
+import type { AvTarget } from '../scan-store.js';
 import { avTargets } from '../targets.js';
 import {
   CreateTaskBody, CreateTaskResponse, EmptyResponse, ListTasksQuery, ListTasksResponse, RegionHeader, ScopeQuery, SwitchTaskBody,
@@ -53,15 +55,31 @@ export const antivirusTaskRoutes = (services: AntivirusServices): FastifyPluginA
   const { reads, scans, notifier, config } = services;
   const offlineAfterMs = () => config.agentOfflineSeconds * 1000;
 
+  /** The hosts of `taskId` named in the body scan again in that task (its own scan type and directories). */
+  const rescan = async (taskId: string, projectId: string, scope: readonly string[] | null, body: Static<typeof CreateTaskBody>, paid: boolean, targets: AvTarget[]) => {
+    const task = await reads.task(projectId, taskId, scope);
+    if (!task || (task.whether_paid_task === 1) !== paid) throw resourceNotFound('hss', `antivirus task ${taskId} does not exist in this project (see ListAntiVirusTask)`);
+    if (task.scan_type !== body.scan_type) throw invalidParameter('hss', `scan_type ${body.scan_type} does not match task ${taskId} (${task.scan_type})`);
+    const inTask = new Set((await reads.hostRows(taskId)).map((h) => h.host_id));
+    const outside = targets.map((t) => t.agent.host_id).filter((id) => !inTask.has(id));
+    if (outside.length > 0) throw resourceNotFound('hss', `host id(s) not in task ${taskId}: ${named(outside)}`);
+    try {
+      await rescanHosts(services.store, services.tasks, task, targets);
+    } catch (error) {
+      if (error instanceof HostStillScanningError) throw invalidParameter('hss', error.message);
+      throw error;
+    }
+    for (const t of targets) if (t.unavailable === null) notifier.notify(t.agent.id);
+  };
+
   const create = async (request: FastifyRequest, input: CreateInput, paid: boolean) => {
     const { projectId, body } = input;
     const scope = enterpriseFilter(request, input.enterpriseProjectId, 'hss');
-    if (body.task_id) throw invalidParameter('hss', 'rescan (task_id) is not supported yet: create a new task');
     const scanDir = parseDirList('scan_dir', body.scan_dir);
     if ('problem' in scanDir) throw invalidParameter('hss', scanDir.problem);
     const ignoreDir = parseDirList('ignore_dir', body.ignore_dir);
     if ('problem' in ignoreDir) throw invalidParameter('hss', ignoreDir.problem);
-    if (body.scan_type === 'custom' && scanDir.dirs.length === 0) throw invalidParameter('hss', 'scan_type=custom needs scan_dir (";"-separated absolute directories)');
+    if (body.scan_type === 'custom' && scanDir.dirs.length === 0 && !body.task_id) throw invalidParameter('hss', 'scan_type=custom needs scan_dir (";"-separated absolute directories)');
     if (body.scan_type !== 'custom' && scanDir.dirs.length > 0) throw invalidParameter('hss', `scan_dir is only valid with scan_type=custom (${body.scan_type} scans the host's own roots)`);
     const hostIds = [...new Set(body.host_ids)];
     const agents = await reads.agentsByHostIds(projectId, scope, hostIds);
@@ -71,6 +89,12 @@ export const antivirusTaskRoutes = (services: AntivirusServices): FastifyPluginA
     const order = new Map(hostIds.map((id, i) => [id, i]));
     agents.sort((a, b) => (order.get(a.host_id) ?? 0) - (order.get(b.host_id) ?? 0));
     const targets = avTargets(agents, offlineAfterMs());
+    const failReasons = targets.filter((t) => t.unavailable !== null)
+      .map((t) => ({ host_id: t.agent.host_id, reason: (t.unavailable as string).slice(0, REASON_MAX) }));
+    if (body.task_id) {
+      await rescan(body.task_id, projectId, scope, body, paid, targets);
+      return { result: failReasons.length === 0, task_id: body.task_id, fail_reasons: failReasons };
+    }
     const fileTypes = body.file_types ?? [];
     const task = await scans.createTask({
       projectId, enterpriseProjectId: taskEnterpriseProject(agents, scope), taskName: body.task_name, scanType: body.scan_type, action: body.action,
@@ -79,8 +103,6 @@ export const antivirusTaskRoutes = (services: AntivirusServices): FastifyPluginA
       targets, createdBy: request.principal?.userId ?? 'unknown',
     });
     for (const t of targets) if (t.unavailable === null) notifier.notify(t.agent.id);
-    const failReasons = targets.filter((t) => t.unavailable !== null)
-      .map((t) => ({ host_id: t.agent.host_id, reason: (t.unavailable as string).slice(0, REASON_MAX) }));
     return { result: failReasons.length === 0, task_id: task.id, fail_reasons: failReasons };
   };
 
