@@ -97,6 +97,9 @@ describe('bad input → 400 HSS.*, nothing stored changes', () => {
       ['results: limit below 10', 'GET', '/antivirus/result', { query: { offset: 0, limit: 5 } }, 'HSS.0001'],
       ['results: unknown severity', 'GET', '/antivirus/result', { query: { offset: 0, limit: 10, severity_list: ['Severe'] } }, 'HSS.0001'],
       ['results: a non-hex file_hash', 'GET', '/antivirus/result', { query: { offset: 0, limit: 10, file_hash: 'zz' } }, 'HSS.0001'],
+      ['hosts: missing scan_type', 'GET', '/antivirus/host-management/hosts', { query: { offset: 0, limit: 10, start_type: 'now' } }, 'HSS.0001'],
+      ['hosts: start_type later', 'GET', '/antivirus/host-management/hosts', { query: { offset: 0, limit: 10, scan_type: 'quick', start_type: 'later' } }, 'HSS.0001'],
+      ['paid hosts: limit above 200', 'GET', '/antivirus/pay-per-scan/hosts', { query: { limit: 201, scan_type: 'quick', start_type: 'now' } }, 'HSS.0001'],
       ['results: unknown handle_status', 'GET', '/antivirus/result', { query: { offset: 0, limit: 10, handle_status: 'done' } }, 'HSS.0001'],
     ];
     const snapshot = async () => ({ ...await rowCounts(ts), ...await avRowCounts(ts) });
@@ -219,6 +222,21 @@ describe('a task over an online, an engine-less and an offline host', () => {
     assert.equal((await listTasks({ begin_time: String(now - 2 * DAY), end_time: String(now - DAY) })).total_num, 0);
     assert.ok((await listTasks({ task_name: '查杀', host_name: 'av-good', private_ip: '10.2.0.9', limit: 200 })).data_list.some((t) => t.task_id === taskId));
     assert.equal((await listTasks({ host_name: 'nobody' })).total_num, 0);
+  });
+});
+
+describe('ListAntiVirusHost / ListAntiVirusPaidHosts', () => {
+  test('every unrevoked host of the project, with filters; another project\'s hosts are not listed', async () => {
+    type Hosts = { total_num: number; data_list: Array<{ host_id: string; agent_id: string; host_name: string; private_ip: string; public_ip: string; os_type: string; group_id: string }> };
+    const all = ok(await hss<Hosts>(ts, 'GET', '/antivirus/host-management/hosts', { query: { offset: 0, limit: 10, scan_type: 'quick', start_type: 'now' } }), 'hosts');
+    assert.deepEqual(all.data_list.map((h) => h.host_name), ['av-good', 'av-no-engine', 'av-offline']);
+    assert.equal(all.total_num, 3);
+    const g = all.data_list[0]!;
+    assert.deepEqual(g, { agent_id: good.agentId, group_id: '', host_id: good.hostId, host_name: 'av-good', os_type: 'Linux', private_ip: '10.2.0.9', public_ip: '203.0.113.9' });
+    const paid = ok(await hss<Hosts>(ts, 'GET', '/antivirus/pay-per-scan/hosts', { query: { scan_type: 'custom', start_type: 'period', host_name: 'no-engine' } }), 'paid hosts');
+    assert.deepEqual(paid.data_list.map((h) => h.host_id), [noEngine.hostId]);
+    const byId = ok(await hss<Hosts>(ts, 'GET', '/antivirus/pay-per-scan/hosts', { query: { scan_type: 'full', start_type: 'now', host_id: foreign.hostId } }), 'foreign');
+    assert.equal(byId.total_num, 0);
   });
 });
 

@@ -2,6 +2,7 @@ import type { ServerFamily } from '../types.js';
 import { avScanJobKind } from './job-kind.js';
 import * as m0001 from './migrations/0001_antivirus.js';
 import { AvProgressSweep, avProgressPeriodic } from './progress-sweep.js';
+import { antivirusHostRoutes } from './routes/hosts.js';
 import { antivirusResultRoutes } from './routes/results.js';
 import { antivirusTaskRoutes } from './routes/tasks.js';
 import { antivirusServices } from './services.js';
@@ -18,7 +19,7 @@ export const antivirusFamily: ServerFamily = {
   start: (core) => {
     const services = antivirusServices(core);
     return {
-      routes: [antivirusTaskRoutes(services), antivirusResultRoutes(services)],
+      routes: [antivirusTaskRoutes(services), antivirusResultRoutes(services), antivirusHostRoutes(services)],
       periodics: [avProgressPeriodic(new AvProgressSweep(core.store.db))],
     };
   },

@@ -136,6 +136,19 @@ export class AvReads {
     return out;
   }
 
+  /** Unrevoked agents of the project within the scope (the hosts a scan may name), by host name. */
+  async listHosts(filter: HostFilter & { projectId: string; scope: EnterpriseScope; hostId?: string | undefined }, page: Page): Promise<{ total: number; rows: Agent[] }> {
+    let q = this.db.selectFrom('agents').where('project_id', '=', filter.projectId).where('revoked_at', 'is', null)
+      .where(inScope('enterprise_project_id', filter.scope));
+    if (filter.hostId) q = q.where('host_id', '=', filter.hostId);
+    if (filter.hostName) q = q.where(like('host_name', filter.hostName));
+    if (filter.privateIp) q = q.where(hasIp('private_ips', filter.privateIp));
+    if (filter.publicIp) q = q.where(hasIp('public_ips', filter.publicIp));
+    const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const rows = await q.selectAll().orderBy('host_name').orderBy('id').limit(page.limit).offset(page.offset).execute();
+    return { total: Number(total.n), rows };
+  }
+
   async listResults(filter: ResultFilter, page: Page): Promise<{ total: number; rows: ResultView[] }> {
     let q = this.db.selectFrom('av_results').innerJoin('tasks', 'tasks.id', 'av_results.task_id')
       .innerJoin('av_tasks', 'av_tasks.task_id', 'av_results.task_id').leftJoin('agents', 'agents.id', 'av_results.agent_id')

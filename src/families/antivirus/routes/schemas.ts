@@ -110,3 +110,23 @@ const ResultInfo = Type.Object({
   operate_detail_list: Type.Array(Type.Object({ hash: Type.String(), keyword: Type.String() })),
 });
 export const ListResultsResponse = hssList(ResultInfo);
+
+/** ListAntiVirusHost and ListAntiVirusPaidHosts (missing offset/limit take their defaults, 0 and 10). */
+export const ListHostsQuery = Type.Object({
+  ...ScopeQuery.properties,
+  ...hssPaging(),
+  scan_type: StringEnum(SCAN_TYPES),
+  start_type: StringEnum(['now', 'period']),
+  host_id: Type.Optional(Text(64)),
+  host_name: Type.Optional(Text(256)),
+  private_ip: Type.Optional(Text(128)),
+  public_ip: Type.Optional(Text(128)),
+  group_id: Type.Optional(Type.String({ maxLength: 128, description: 'Accepted; Guardpost has no server groups' })),
+  policy_id: Type.Optional(Type.String({ maxLength: 64, description: 'Accepted; policies are not built yet' })),
+  next_start_time: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+
+export const ListHostsResponse = hssList(Type.Object({
+  agent_id: Type.String(), group_id: Type.String(), host_id: Type.String(), host_name: Type.String(), os_type: Type.String(),
+  private_ip: Type.String(), public_ip: Type.String(),
+}));
