@@ -225,6 +225,22 @@ describe('a task over an online, an engine-less and an offline host', () => {
   });
 });
 
+describe('an agent lost mid-scan', () => {
+  test('lease expiry: the reaper fails the job and the sweep fails the host with the reason', async () => {
+    const created = ok(await hss<{ task_id: string }>(ts, 'POST', '/antivirus/task', {
+      body: { task_name: 'lost-agent', scan_type: 'quick', action: 'manual', host_ids: [good.hostId] },
+    }), 'create');
+    const job = await claimNext(good);
+    await ts.server.ctx.store.db.updateTable('jobs').set({ lease_expires_at: Date.now() - 1000 }).where('id', '=', job.id).execute();
+    assert.equal(await ts.server.ctx.tasks.reapExpiredLeases(), 1);
+    await sweep.run();
+    const task = await taskById(created.task_id);
+    assert.equal(task.task_status, 'fail');
+    assert.equal(hostOf(task, good).host_task_status, 'fail');
+    assert.match(String(hostOf(task, good).fail_reason), /agent lost/);
+  });
+});
+
 describe('ListAntiVirusHost / ListAntiVirusPaidHosts', () => {
   test('every unrevoked host of the project, with filters; another project\'s hosts are not listed', async () => {
     type Hosts = { total_num: number; data_list: Array<{ host_id: string; agent_id: string; host_name: string; private_ip: string; public_ip: string; os_type: string; group_id: string }> };
