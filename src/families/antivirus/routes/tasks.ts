@@ -132,7 +132,7 @@ export const antivirusTaskRoutes = (services: AntivirusServices): FastifyPluginA
     const { total, rows } = await reads.listTasks({
       projectId, scope, paid: query.whether_paid_task, taskName: query.task_name, ...window, taskStatus: query.task_status || undefined,
       hostName: query.host_name, privateIp: query.private_ip, publicIp: query.public_ip, hostTaskStatuses: query.host_task_status,
-    }, { offset: query.offset, limit: Math.min(query.limit, 100) });
+    }, { offset: query.offset, limit: query.limit });
     return { total_num: total, data_list: rows.map((r) => taskInfo(r, offlineAfterMs(), now)) };
   });
 
