@@ -158,6 +158,7 @@ export class AgentRuntime {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); })]);
     clearTimeout(timer);
+    await Promise.allSettled(agentHandlers.all.map((handler) => handler.close?.()));
     this.releaseLock();
   }
 

@@ -1,6 +1,7 @@
 import type { AgentFamily, AgentOption } from '../core/family.js';
 import { createRegistry } from '../core/registry.js';
 import type { AgentJobHandler } from '../agent/handlers/handler.js';
+import { antivirusAgentFamily } from './antivirus/agent.js';
 import { captureAgentFamily } from './capture/agent.js';
 import { vulScanAgentFamily } from './vul-scan/agent.js';
 
@@ -8,6 +9,7 @@ import { vulScanAgentFamily } from './vul-scan/agent.js';
 export const agentFamilies = createRegistry<AgentFamily<AgentJobHandler>>('agent family', [
   captureAgentFamily,
   vulScanAgentFamily,
+  antivirusAgentFamily,
 ], (f) => f.name);
 
 export const agentHandlers = createRegistry<AgentJobHandler>('agent job handler',

@@ -3,6 +3,7 @@ import { defineQuota, type QuotaDefinition } from '../core/quotas.js';
 import { createRegistry, DuplicateRegistrationError, type Registry } from '../core/registry.js';
 import { CORE_MIGRATIONS, type MigrationSet } from '../store/database.js';
 import { exportJobKind } from '../export/export-kind.js';
+import { antivirusFamily } from './antivirus/index.js';
 import { captureFamily } from './capture/index.js';
 import { vulScanFamily } from './vul-scan/index.js';
 import type { ServerFamily } from './types.js';
@@ -20,6 +21,7 @@ const CORE_JOB_KINDS: readonly AnyJobKind[] = [exportJobKind];
 const FAMILIES: readonly ServerFamily[] = [
   captureFamily,
   vulScanFamily,
+  antivirusFamily,
 ];
 
 export interface AssembledFamilies {

@@ -311,6 +311,20 @@ export class TaskStore {
     });
   }
 
+  /** Like cancelTask for some jobs of a task only (a multi-host task cancelling some hosts): queued ones end at once. */
+  async cancelJobs(jobIds: readonly string[], reason = 'cancelled by user', now = Date.now()): Promise<void> {
+    if (jobIds.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < jobIds.length; i += 500) {
+        const chunk = jobIds.slice(i, i + 500);
+        await trx.updateTable('jobs').set({ state: 'cancelled', failure_reason: reason, finished_at: now, updated_at: now })
+          .where('id', 'in', chunk).where('state', '=', 'queued').execute();
+        await trx.updateTable('jobs').set({ cancel_requested_at: now, updated_at: now })
+          .where('id', 'in', chunk).where('state', '=', 'running').where('cancel_requested_at', 'is', null).execute();
+      }
+    });
+  }
+
   /** The newest task of a family (optionally of one kind) in scope. */
   latestTask(projectId: string, family: string, kind: string | undefined, scope: EnterpriseScope): Promise<Task | undefined> {
     let q = this.db.selectFrom('tasks').selectAll().where('project_id', '=', projectId).where('family', '=', family)

@@ -39,6 +39,11 @@ export interface AgentJobHandler<K extends AnyJobKind = AnyJobKind> {
   /** What this host offers for the kind (advertised in its facts), or null when it cannot run it here. */
   capability(options: AgentOptionValues): CapabilityOf<K> | null;
   run(ctx: JobContext<PayloadOf<K>>, capability: CapabilityOf<K>): Promise<JobOutcome<ResultOf<K>>>;
+  /**
+   * Releases what the handler keeps for the agent's whole life (e.g. the antivirus handler's clamd); called once
+   * when the agent stops, after its running jobs have reported.
+   */
+  close?(): Promise<void>;
 }
 
 /** Keeps the handler's types tied to its kind while letting registries hold handlers of every kind. */

@@ -1,0 +1,26 @@
+import type { AgentFamily } from '../../core/family.js';
+import type { AgentJobHandler } from '../../agent/handlers/handler.js';
+import { antivirusHandler } from './agent-handler.js';
+
+const absolute = (value: string) => (value === '' || value.startsWith('/') ? null : 'takes an absolute path');
+
+/** The host side of antivirus scans: the `av-scan` handler and its options. */
+export const antivirusAgentFamily: AgentFamily<AgentJobHandler> = {
+  name: 'antivirus',
+  handlers: [antivirusHandler],
+  options: [
+    {
+      flag: 'av-socket', env: 'GUARDPOST_AV_SOCKET',
+      description: 'use the clamd listening on this unix socket instead of starting a private one', validate: absolute,
+    },
+    {
+      flag: 'av-work-dir', env: 'GUARDPOST_AV_WORK_DIR',
+      description: 'private directory of the agent\'s clamd (config, socket, staged database; default /var/lib/clamav/guardpost)', validate: absolute,
+    },
+    {
+      flag: 'av-concurrency', env: 'GUARDPOST_AV_CONCURRENCY',
+      description: 'files streamed to clamd at once per scan (1-64, default 4)',
+      validate: (v) => (v === '' || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 64) ? null : 'takes a number from 1 to 64'),
+    },
+  ],
+};

@@ -1,0 +1,26 @@
+import type { ServerFamily } from '../types.js';
+import { avScanJobKind } from './job-kind.js';
+import * as m0001 from './migrations/0001_antivirus.js';
+import { AvProgressSweep, avProgressPeriodic } from './progress-sweep.js';
+import { antivirusHostRoutes } from './routes/hosts.js';
+import { antivirusResultRoutes } from './routes/results.js';
+import { antivirusTaskRoutes } from './routes/tasks.js';
+import { antivirusServices } from './services.js';
+
+/**
+ * HSS antivirus scans (issue #10): tasks over many hosts, one `av-scan` agent job per host run with the agent's
+ * clamd (src/engines/antivirus), host rows advanced from their jobs by a replica-safe sweep, detections as results.
+ */
+export const antivirusFamily: ServerFamily = {
+  name: 'antivirus',
+  jobKinds: [avScanJobKind],
+  migrations: { 'antivirus/0001_antivirus': m0001 },
+  quotas: [],
+  start: (core) => {
+    const services = antivirusServices(core);
+    return {
+      routes: [antivirusTaskRoutes(services), antivirusResultRoutes(services), antivirusHostRoutes(services)],
+      periodics: [avProgressPeriodic(new AvProgressSweep(core.store.db))],
+    };
+  },
+};

@@ -1,0 +1,25 @@
+import type { GuardpostConfig } from '../../config.js';
+import type { WorkNotifier } from '../../server/work-notifier.js';
+import type { Database } from '../../store/schema.js';
+import type { Kysely } from 'kysely';
+import type { TaskStore } from '../../store/task-store.js';
+import type { CoreServices } from '../types.js';
+import { AvReads } from './reads.js';
+import { AvScanStore } from './scan-store.js';
+
+/** What the antivirus routes use, built once when the family starts. */
+export interface AntivirusServices {
+  config: GuardpostConfig;
+  tasks: TaskStore;
+  notifier: WorkNotifier;
+  scans: AvScanStore;
+  reads: AvReads;
+  store: Kysely<Database>;
+}
+
+export function antivirusServices(core: CoreServices): AntivirusServices {
+  return {
+    config: core.config, tasks: core.tasks, notifier: core.notifier,
+    scans: new AvScanStore(core.store.db, core.tasks), reads: new AvReads(core.store.db), store: core.store.db,
+  };
+}

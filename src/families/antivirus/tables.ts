@@ -1,0 +1,68 @@
+import type { Selectable } from 'kysely';
+import type { Database } from '../../store/schema.js';
+
+/** The antivirus family's tables (migration antivirus/0001_antivirus). Times are epoch ms; JSON is TEXT; booleans 0/1. */
+
+export interface AvTasksTable {
+  task_id: string; project_id: string; task_name: string;
+  scan_type: string; action: string; start_type: string;
+  whether_paid_task: number;
+  /** The request's `;`-separated lists as given (custom / paid scans), '' otherwise. */
+  scan_dir: string; ignore_dir: string;
+  /** JSON array of `file_types` codes. */
+  file_types: string;
+  /** The policy a scheduled run came from (null for `now` tasks). */
+  policy_id: string | null;
+  start_time: number;
+  /** Set when no host is left scanning. */
+  end_time: number | null;
+}
+
+export interface AvTaskHostsTable {
+  task_id: string; host_id: string; agent_id: string; project_id: string;
+  /** The host's current `av-scan` job (null when it failed before one was queued: offline, no engine). */
+  job_id: string | null;
+  host_task_status: string;
+  scan_file_num: number; files_total: number; scanned_bytes: number;
+  /** 0-100. */
+  scan_progress: number;
+  virus_num: number;
+  fail_reason: string;
+  start_time: number; end_time: number | null;
+  whether_using_quota: number;
+  updated_at: number;
+}
+
+export interface AvResultsTable {
+  result_id: string; project_id: string; task_id: string; host_id: string; agent_id: string; job_id: string;
+  file_path: string; malware_name: string; malware_type: string; event_type: number; severity: string;
+  file_hash: string; file_size: number; file_attr: string; file_owner: string; file_mtime: number; file_ctime: number;
+  occur_time: number;
+  handle_status: string;
+  /** Last handling (`mark_as_handled`, `ignore`, `add_to_alarm_whitelist`, `isolate_and_kill`), null while unhandled. */
+  handle_method: string | null;
+  memo: string | null;
+  /** `isolated` / `restored` once isolation exists; null before. */
+  isolate_state: string | null;
+  /** Where the host's quarantine vault keeps the file (opaque to the server). */
+  vault_ref: string | null;
+  updated_at: number;
+}
+
+export interface AvHandleHistoryTable {
+  id: string; project_id: string; result_id: string;
+  operate_type: string; user_id: string; user_name: string; notes: string;
+  handle_time: number;
+}
+
+export type AntivirusTables = {
+  av_tasks: AvTasksTable;
+  av_task_hosts: AvTaskHostsTable;
+  av_results: AvResultsTable;
+  av_handle_history: AvHandleHistoryTable;
+};
+
+export type AntivirusDatabase = Database & AntivirusTables;
+export type AvTaskRow = Selectable<AvTasksTable>;
+export type AvTaskHostRow = Selectable<AvTaskHostsTable>;
+export type AvResultRow = Selectable<AvResultsTable>;
