@@ -37,7 +37,8 @@ while [ "$(jobs -rp | wc -l)" -gt 0 ]; do
   for _ in $(seq 60); do [ "$(jobs -rp | wc -l)" -gt 0 ] && sleep 1; done
   line=""
   for db in ${GUARDPOST_TEST_DBS:-sqlite postgres}; do
-    line="$line $db: $(grep -c '✔' "$logdir/$db.log" 2>/dev/null || echo 0) passed, $(grep -c '✖' "$logdir/$db.log" 2>/dev/null || echo 0) failing;"
+    passed=$(grep -c '✔' "$logdir/$db.log" 2>/dev/null); failing=$(grep -c '✖' "$logdir/$db.log" 2>/dev/null)
+    line="$line $db: ${passed:-0} passed, ${failing:-0} failing;"
   done
   [ "$(jobs -rp | wc -l)" -gt 0 ] && echo "… running:$line"
 done
