@@ -61,3 +61,20 @@ export class HuaweiApiClient {
     return parsed as T;
   }
 }
+
+/** An HSS list page (`{total_num, data_list}`). */
+export interface HssPage<T> { total_num: number; data_list: T[] }
+
+/**
+ * Every record of an HSS list, `pageSize` at a time from offset 0, until a short page or `total_num`; at most
+ * `maxPages` requests (a bound, not an expectation).
+ */
+export async function allHssPages<T>(fetchPage: (offset: number, limit: number) => Promise<HssPage<T>>, pageSize = 200, maxPages = 100): Promise<T[]> {
+  const out: T[] = [];
+  for (let page = 0; page < maxPages; page++) {
+    const res = await fetchPage(page * pageSize, pageSize);
+    out.push(...res.data_list);
+    if (res.data_list.length === 0 || out.length >= res.total_num) break;
+  }
+  return out;
+}

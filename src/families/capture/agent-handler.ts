@@ -4,7 +4,8 @@ import { CAPTURE_PCAP_ARTIFACT, type CaptureJobResult } from './domain.js';
 import { captureJobKind } from './job-kind.js';
 import { validateCaptureRule } from '../../engines/capture/rule.js';
 import { detectCaptureTool, runCapture } from '../../engines/capture/runner.js';
-import { defineAgentHandler, type JobContext } from '../../agent/handlers/handler.js';
+import { defineAgentHandler } from '../../agent/handlers/handler.js';
+import { uploadArtifactWithRetry } from '../../agent/handlers/upload-retry.js';
 
 /** Runs a CFW capture job with the capture engine and uploads the pcap. */
 
@@ -15,20 +16,6 @@ const MAX_PCAP_BYTES = 2 * 1024 * 1024 * 1024;
 
 const FINAL_UPLOAD_ATTEMPTS = 6;
 
-/** The final pcap survives a server restart (e.g. `guardpost start` killed and started again): retried, bounded. */
-async function uploadWithRetry(ctx: JobContext, file: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await ctx.uploadArtifact(CAPTURE_PCAP_ARTIFACT, file, 'application/vnd.tcpdump.pcap');
-      return;
-    } catch (error) {
-      const status = (error as { status?: unknown }).status;
-      if (attempt >= FINAL_UPLOAD_ATTEMPTS || (typeof status === 'number' && status < 500)) throw error;
-      ctx.log(`pcap upload failed (${(error as Error).message}); retrying`);
-      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
-    }
-  }
-}
 
 /** `NS/IFACE` captures on IFACE inside network namespace NS; a plain name is in the agent's own namespace. */
 export function splitInterface(spec: string): { netns?: string; iface: string } {
@@ -115,7 +102,7 @@ export const captureHandler = defineAgentHandler({
     };
     if (fs.existsSync(file) && fs.statSync(file).size > 0) {
       try {
-        await uploadWithRetry(ctx, file);
+        await uploadArtifactWithRetry(ctx, { name: CAPTURE_PCAP_ARTIFACT, file, contentType: 'application/vnd.tcpdump.pcap', attempts: FINAL_UPLOAD_ATTEMPTS });
       } catch (error) {
         return { outcome: 'failed', reason: `the pcap could not be uploaded: ${(error as Error).message}`, result: { ...jobResult, stop_reason: 'write_error' as const } };
       }

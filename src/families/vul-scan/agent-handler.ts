@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { defineAgentHandler, type JobContext } from '../../agent/handlers/handler.js';
+import { defineAgentHandler } from '../../agent/handlers/handler.js';
 import { appExtractors } from '../../engines/inventory/apps/index.js';
 import { osExtractors } from '../../engines/inventory/os/index.js';
 import type { Extractor, InventoryResult, OsInfo } from '../../engines/inventory/types.js';
 import { collectInventory } from '../../engines/inventory/walk.js';
 import { DEFAULT_HOST_ROOT, parseAppRoots, parseMaxSeconds, underAppRoots } from './agent-options.js';
 import { INVENTORY_ARTIFACT } from './domain.js';
+import { uploadArtifactWithRetry } from '../../agent/handlers/upload-retry.js';
 import { encodeInventory, type StoredInventory } from './inventory-format.js';
 import { inventoryJobKind, type InventoryCapability, type InventoryJobResult } from './job-kinds.js';
 
@@ -17,21 +18,6 @@ import { inventoryJobKind, type InventoryCapability, type InventoryJobResult } f
  */
 
 const UPLOAD_ATTEMPTS = 5;
-
-/** The inventory survives a server restart mid-upload: retried with back-off, bounded; a 4xx is final. */
-async function uploadWithRetry(ctx: JobContext, file: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await ctx.uploadArtifact(INVENTORY_ARTIFACT, file, 'application/gzip');
-      return;
-    } catch (error) {
-      const status = (error as { status?: unknown }).status;
-      if (attempt >= UPLOAD_ATTEMPTS || ctx.signal.aborted || (typeof status === 'number' && status < 500)) throw error;
-      ctx.log(`inventory upload failed (${(error as Error).message}); retrying`);
-      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
-    }
-  }
-}
 
 /** Application extractors only see files under the app roots. */
 function scopedToAppRoots(extractor: Extractor, roots: readonly string[]): Extractor {
@@ -123,7 +109,7 @@ export const inventoryHandler = defineAgentHandler({
     fs.writeFileSync(file, await encodeInventory(inventory));
     ctx.reportProgress(95, { phase: 'uploading', packages: inventory.packages.length });
     try {
-      await uploadWithRetry(ctx, file);
+      await uploadArtifactWithRetry(ctx, { name: INVENTORY_ARTIFACT, file, contentType: 'application/gzip', attempts: UPLOAD_ATTEMPTS, untilAborted: true });
     } catch (error) {
       return { outcome: 'failed', reason: `the inventory could not be uploaded: ${(error as Error).message}`.slice(0, 2000) };
     }

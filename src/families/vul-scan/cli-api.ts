@@ -1,4 +1,4 @@
-import type { HuaweiApiClient } from '../../cli/api-client.js';
+import { allHssPages, type HssPage, type HuaweiApiClient } from '../../cli/api-client.js';
 
 /** The HSS calls `guardpost vul list` makes (ListHostStatus, ListHostVuls), and the rows it prints. */
 
@@ -12,30 +12,17 @@ export interface VulRow {
   ecosystem: string; path: string; hosts: Array<{ host_id: string; host_name: string; status: string }>;
 }
 
-const PAGE = 200;
-/** Bounds every paging loop (200 × 100 records). */
-const MAX_PAGES = 100;
 /** Every enterprise project the credentials may see. */
 const SCOPE = 'all_granted_eps';
 
-async function allPages<T>(fetchPage: (offset: number) => Promise<{ total_num: number; data_list: T[] }>): Promise<T[]> {
-  const out: T[] = [];
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const res = await fetchPage(page * PAGE);
-    out.push(...res.data_list);
-    if (res.data_list.length === 0 || out.length >= res.total_num) break;
-  }
-  return out;
-}
-
 export function listHosts(client: HuaweiApiClient): Promise<HostRecord[]> {
-  return allPages((offset) => client.call<{ total_num: number; data_list: HostRecord[] }>('GET', '/v5/{project_id}/host-management/hosts',
-    { enterprise_project_id: SCOPE, limit: PAGE, offset }));
+  return allHssPages((offset, limit) => client.call<HssPage<HostRecord>>('GET', '/v5/{project_id}/host-management/hosts',
+    { enterprise_project_id: SCOPE, limit, offset }));
 }
 
 export function listHostVuls(client: HuaweiApiClient, hostId: string, type: string): Promise<HostVul[]> {
-  return allPages((offset) => client.call<{ total_num: number; data_list: HostVul[] }>('GET', `/v5/{project_id}/vulnerability/host/${encodeURIComponent(hostId)}`,
-    { enterprise_project_id: SCOPE, type, limit: PAGE, offset }));
+  return allHssPages((offset, limit) => client.call<HssPage<HostVul>>('GET', `/v5/{project_id}/vulnerability/host/${encodeURIComponent(hostId)}`,
+    { enterprise_project_id: SCOPE, type, limit, offset }));
 }
 
 /** The host named by id or by exact name. */

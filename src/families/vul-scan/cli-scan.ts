@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { HuaweiApiClient, loadClientCredentials } from '../../cli/api-client.js';
+import { allHssPages, HuaweiApiClient, loadClientCredentials, type HssPage } from '../../cli/api-client.js';
 import { exitWith } from '../../cli/commands.js';
 import { printJson, printListing } from '../../cli/output.js';
 import { ProgressReporter } from '../../cli/progress.js';
@@ -21,9 +21,6 @@ interface TaskHostRecord {
 }
 
 const POLL_MS = 1000;
-const PAGE = 200;
-/** Bounds the paging loops (200 × 200 hosts). */
-const MAX_PAGES = 200;
 
 function commaList(value: string): string[] {
   const items = value.split(',').map((v) => v.trim()).filter(Boolean);
@@ -38,20 +35,11 @@ function vulTypes(value: string): string[] {
   return types;
 }
 
-async function pages<T>(fetchPage: (offset: number) => Promise<{ total_num: number; data_list: T[] }>): Promise<T[]> {
-  const out: T[] = [];
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const res = await fetchPage(page * PAGE);
-    out.push(...res.data_list);
-    if (res.data_list.length === 0 || out.length >= res.total_num) break;
-  }
-  return out;
-}
 
 /** Agent ids of the named hosts: each name is a host id, an agent id or a host name of the project. */
 async function agentIdsOf(api: HuaweiApiClient, names: readonly string[]): Promise<string[]> {
-  const hosts = await pages((offset) => api.call<{ total_num: number; data_list: HostRecord[] }>('GET', '/v5/{project_id}/host-management/hosts',
-    { limit: PAGE, offset }));
+  const hosts = await allHssPages((offset, limit) => api.call<HssPage<HostRecord>>('GET', '/v5/{project_id}/host-management/hosts',
+    { limit, offset }), 200, 200);
   const unknown: string[] = [];
   const ids = names.map((name) => {
     const host = hosts.find((h) => h.host_id === name || h.agent_id === name) ?? hosts.find((h) => h.host_name === name);
@@ -62,8 +50,8 @@ async function agentIdsOf(api: HuaweiApiClient, names: readonly string[]): Promi
   return [...new Set(ids)];
 }
 
-const taskHosts = (api: HuaweiApiClient, taskId: string) => pages((offset) =>
-  api.call<{ total_num: number; data_list: TaskHostRecord[] }>('GET', `/v5/{project_id}/vulnerability/scan-task/${encodeURIComponent(taskId)}/hosts`, { limit: PAGE, offset }));
+const taskHosts = (api: HuaweiApiClient, taskId: string) => allHssPages((offset, limit) =>
+  api.call<HssPage<TaskHostRecord>>('GET', `/v5/{project_id}/vulnerability/scan-task/${encodeURIComponent(taskId)}/hosts`, { limit, offset }), 200, 200);
 
 async function findTask(api: HuaweiApiClient, taskId: string): Promise<TaskRecord> {
   const res = await api.call<{ data_list: TaskRecord[] }>('GET', '/v5/{project_id}/vulnerability/scan-tasks', { task_id: taskId, limit: 10, offset: 0 });
