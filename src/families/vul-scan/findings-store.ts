@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { newHexId } from '../../identity/secrets.js';
 import type { Database } from '../../store/schema.js';
@@ -24,7 +25,14 @@ export class FindingsStore {
    * or inserted.
    */
   async replaceHostFindings(projectId: string, hostId: string, findings: readonly NewFinding[], now = Date.now()): Promise<void> {
+    const digest = digestOf(findings);
     await this.db.transaction().execute(async (trx) => {
+      const stored = await trx.selectFrom('vul_findings_digests').select(['digest', 'project_id']).where('host_id', '=', hostId).executeTakeFirst();
+      if (stored?.digest === digest && stored.project_id === projectId) {
+        // The same findings as stored (the usual re-match): only their scan time moves.
+        await trx.updateTable('vul_findings').set({ scan_time: now }).where('host_id', '=', hostId).execute();
+        return;
+      }
       // By host id alone (a random UUID per enrollment, so one project's): with the project in the condition too,
       // SQLite may pick the (project_id, vul_id) index and scan the whole project's findings per host.
       const existing = (await trx.selectFrom('vul_findings').selectAll().where('host_id', '=', hostId).execute()).filter((r) => r.project_id === projectId);
@@ -45,6 +53,8 @@ export class FindingsStore {
         ...f, id: newHexId(), project_id: projectId, host_id: hostId, first_scan_time: firstSeen.get(f.vul_id) ?? now, scan_time: now,
       }));
       for (let i = 0; i < rows.length; i += 200) await trx.insertInto('vul_findings').values(rows.slice(i, i + 200)).execute();
+      await trx.insertInto('vul_findings_digests').values({ host_id: hostId, project_id: projectId, digest })
+        .onConflict((oc) => oc.column('host_id').doUpdateSet({ project_id: projectId, digest })).execute();
     });
   }
 
@@ -70,6 +80,13 @@ export class FindingsStore {
 }
 
 /** What makes two finding rows the same finding (everything but ids and times). */
+/** Order-independent digest of a set of findings (their identities, sorted). */
+function digestOf(findings: readonly NewFinding[]): string {
+  const hash = crypto.createHash('sha256');
+  for (const id of findings.map(identity).sort()) hash.update(id).update('\n');
+  return hash.digest('hex');
+}
+
 function identity(f: NewFinding): string {
   return JSON.stringify([f.vul_id, f.type, f.app_name, f.app_version, f.ecosystem, f.app_path, f.fixed_version, f.severity_level,
     f.cvss === null ? null : Number(f.cvss)]);

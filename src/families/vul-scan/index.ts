@@ -4,6 +4,7 @@ import { FindingsStore } from './findings-store.js';
 import { VUL_SCAN_JOB_KINDS } from './job-kinds.js';
 import { matchRunner } from './match-runner.js';
 import * as m0001 from './migrations/0001_vul_scan.js';
+import * as m0002 from './migrations/0002_findings_digest.js';
 import { vulFindingsRoutes } from './vul-routes.js';
 import { scanPolicyRoutes } from './routes/scan-policy.js';
 import { scanTaskRoutes } from './routes/scan-tasks.js';
@@ -22,7 +23,7 @@ import { pipelineServices } from './services.js';
 export const vulScanFamily: ServerFamily = {
   name: 'vul-scan',
   jobKinds: VUL_SCAN_JOB_KINDS,
-  migrations: { 'vul-scan/0001_vul_scan': m0001 },
+  migrations: { 'vul-scan/0001_vul_scan': m0001, 'vul-scan/0002_findings_digest': m0002 },
   quotas: [],
   cli: [vulCli, vulndbCli],
   start: (core) => {

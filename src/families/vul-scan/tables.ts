@@ -85,6 +85,9 @@ export interface VulScanTasksTable {
 
 export interface VulScanPoliciesTable { project_id: string; policy: string; next_scan_time: number | null; updated_at: number }
 
+/** Digest of a host's current findings (the sorted identities), written with them (migration vul-scan/0002). */
+export interface VulFindingsDigestsTable { host_id: string; project_id: string; digest: string }
+
 export interface VulTaskViewsTable { project_id: string; task_type: string; viewed_at: number }
 
 export type VulScanTables = {
@@ -99,6 +102,7 @@ export type VulScanTables = {
   vul_scan_tasks: VulScanTasksTable;
   vul_scan_policies: VulScanPoliciesTable;
   vul_task_views: VulTaskViewsTable;
+  vul_findings_digests: VulFindingsDigestsTable;
 };
 
 export type VulScanDatabase = Database & VulScanTables;

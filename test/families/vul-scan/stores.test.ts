@@ -60,3 +60,23 @@ test('findings: replaced per host, first_scan_time kept', async () => {
   const rows = await findings.ofHost(projectId, 'h1');
   assert.deepEqual(rows.map((r) => [r.vul_id, r.first_scan_time, r.scan_time, r.cvss]), [['V-1', 1000, 2000, 7.5], ['V-2', 2000, 2000, 7.5]]);
 });
+
+test('findings: the same set again only moves scan_time (digest); a changed set is diffed', async () => {
+  const projectId = await fx.newProject();
+  const findings = new FindingsStore(fx.store.db);
+  const f = { vul_id: 'V-1', type: 'app_vul', app_name: 'requests', app_version: '1.0', ecosystem: 'PyPI', app_path: 'a/METADATA', fixed_version: '2.0', severity_level: 'High', cvss: 7.5 };
+  const g = { ...f, vul_id: 'V-2' };
+  await findings.replaceHostFindings(projectId, 'h-digest', [f, g], 1000);
+  const first = await findings.ofHost(projectId, 'h-digest');
+  await findings.replaceHostFindings(projectId, 'h-digest', [g, f], 2000);
+  const same = await findings.ofHost(projectId, 'h-digest');
+  assert.deepEqual(same.map((r) => [r.id, r.scan_time]), first.map((r) => [r.id, 2000]), 'same rows, new scan time, in any order');
+  await findings.replaceHostFindings(projectId, 'h-digest', [f, { ...g, fixed_version: '2.1' }], 3000);
+  const changed = await findings.ofHost(projectId, 'h-digest');
+  assert.deepEqual(changed.map((r) => [r.vul_id, r.fixed_version, r.first_scan_time, r.scan_time]), [['V-1', '2.0', 1000, 3000], ['V-2', '2.1', 1000, 3000]]);
+  assert.equal(changed[0]!.id, first[0]!.id, 'the unchanged row is kept');
+  await findings.replaceHostFindings(projectId, 'h-digest', [], 4000);
+  assert.deepEqual(await findings.ofHost(projectId, 'h-digest'), []);
+  await findings.replaceHostFindings(projectId, 'h-digest', [f], 5000);
+  assert.deepEqual((await findings.ofHost(projectId, 'h-digest')).map((r) => [r.vul_id, r.first_scan_time]), [['V-1', 5000]]);
+});
