@@ -1,7 +1,9 @@
 import type { ServerFamily } from '../types.js';
 import { avScanJobKind } from './job-kind.js';
 import * as m0001 from './migrations/0001_antivirus.js';
+import * as m0002 from './migrations/0002_alarm_whitelist.js';
 import { AvProgressSweep, avProgressPeriodic } from './progress-sweep.js';
+import { antivirusHandleRoutes } from './routes/handle.js';
 import { antivirusHostRoutes } from './routes/hosts.js';
 import { antivirusResultRoutes } from './routes/results.js';
 import { antivirusTaskRoutes } from './routes/tasks.js';
@@ -9,17 +11,18 @@ import { antivirusServices } from './services.js';
 
 /**
  * HSS antivirus scans (issue #10): tasks over many hosts, one `av-scan` agent job per host run with the agent's
- * clamd (src/engines/antivirus), host rows advanced from their jobs by a replica-safe sweep, detections as results.
+ * clamd (src/engines/antivirus), host rows advanced from their jobs by a replica-safe sweep, detections as results,
+ * handled (HandleAntiVirusResult: mark / ignore / alarm whitelist and their undo) with a handling history.
  */
 export const antivirusFamily: ServerFamily = {
   name: 'antivirus',
   jobKinds: [avScanJobKind],
-  migrations: { 'antivirus/0001_antivirus': m0001 },
+  migrations: { 'antivirus/0001_antivirus': m0001, 'antivirus/0002_alarm_whitelist': m0002 },
   quotas: [],
   start: (core) => {
     const services = antivirusServices(core);
     return {
-      routes: [antivirusTaskRoutes(services), antivirusResultRoutes(services), antivirusHostRoutes(services)],
+      routes: [antivirusTaskRoutes(services), antivirusResultRoutes(services), antivirusHostRoutes(services), antivirusHandleRoutes(services)],
       periodics: [avProgressPeriodic(new AvProgressSweep(core.store.db))],
     };
   },

@@ -5,6 +5,7 @@ import type { Database } from '../../store/schema.js';
 import { classifySignature } from './classify.js';
 import { MAX_DETECTIONS_STORED } from './domain.js';
 import { avScanJobKind, type AvScanProgressDetail, type AvScanResult } from './job-kind.js';
+import { whitelistedPairs } from './handle-store.js';
 import { closeTaskIfDone } from './scan-store.js';
 import type { AntivirusDatabase, AntivirusTables } from './tables.js';
 
@@ -12,7 +13,7 @@ import type { AntivirusDatabase, AntivirusTables } from './tables.js';
  * Moves hosts that are `scanning` along with their jobs, on any replica: running jobs copy their progress detail
  * (files, bytes, detections, percent) into the host row; ended jobs set the host's final status (`success`,
  * `fail` with the job's reason — e.g. the lease reaper's "agent lost" —, `cancel`) and store the detections as
- * result rows. Every write is conditional on the host still being `scanning` with that job, and result rows are
+ * result rows, leaving out those on the project's alarm whitelist (same hash and path). Every write is conditional on the host still being `scanning` with that job, and result rows are
  * unique per job + path + signature, so two replicas sweeping at once store everything once.
  */
 
@@ -90,7 +91,9 @@ export class AvProgressSweep {
       }).where('task_id', '=', row.task_id).where('host_id', '=', row.host_id).where('job_id', '=', row.job_id)
         .where('host_task_status', '=', 'scanning').executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 0) return 0;
-      const detections = (result?.detections ?? []).slice(0, MAX_DETECTIONS_STORED);
+      const found = (result?.detections ?? []).slice(0, MAX_DETECTIONS_STORED);
+      const whitelisted = await whitelistedPairs(db, row.project_id, found.map((d) => d.sha256));
+      const detections = found.filter((d) => !whitelisted.has(`${d.sha256}\0${d.path}`));
       for (let i = 0; i < detections.length; i += 100) {
         await db.insertInto('av_results').values(detections.slice(i, i + 100).map((d) => {
           const kind = classifySignature(d.signature);

@@ -4,6 +4,8 @@ import type { Database } from '../../store/schema.js';
 import type { Kysely } from 'kysely';
 import type { TaskStore } from '../../store/task-store.js';
 import type { CoreServices } from '../types.js';
+import { AvHandleStore } from './handle-store.js';
+import { AvHistoryReads } from './history-reads.js';
 import { AvReads } from './reads.js';
 import { AvScanStore } from './scan-store.js';
 
@@ -14,12 +16,15 @@ export interface AntivirusServices {
   notifier: WorkNotifier;
   scans: AvScanStore;
   reads: AvReads;
+  handling: AvHandleStore;
+  history: AvHistoryReads;
   store: Kysely<Database>;
 }
 
 export function antivirusServices(core: CoreServices): AntivirusServices {
   return {
     config: core.config, tasks: core.tasks, notifier: core.notifier,
-    scans: new AvScanStore(core.store.db, core.tasks), reads: new AvReads(core.store.db), store: core.store.db,
+    scans: new AvScanStore(core.store.db, core.tasks), reads: new AvReads(core.store.db),
+    handling: new AvHandleStore(core.store.db), history: new AvHistoryReads(core.store.db), store: core.store.db,
   };
 }

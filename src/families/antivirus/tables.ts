@@ -55,11 +55,17 @@ export interface AvHandleHistoryTable {
   handle_time: number;
 }
 
+/** A file hash + path pair the project's later scans do not report (migration antivirus/0002_alarm_whitelist). */
+export interface AvAlarmWhitelistTable {
+  project_id: string; file_hash: string; file_path: string; created_by: string; created_at: number;
+}
+
 export type AntivirusTables = {
   av_tasks: AvTasksTable;
   av_task_hosts: AvTaskHostsTable;
   av_results: AvResultsTable;
   av_handle_history: AvHandleHistoryTable;
+  av_alarm_whitelist: AvAlarmWhitelistTable;
 };
 
 export type AntivirusDatabase = Database & AntivirusTables;

@@ -1,4 +1,5 @@
 import { agentStatus } from '../../../core/host-facts.js';
+import { acceptedOperations } from '../handling.js';
 import { deriveTaskStatus, progressText, type AvTaskStatus } from '../domain.js';
 import type { ResultView, TaskHostView, TaskView } from '../reads.js';
 
@@ -6,7 +7,7 @@ import type { ResultView, TaskHostView, TaskView } from '../reads.js';
 
 const INT32_MAX = 2_147_483_647;
 
-function firstIp(json: string | null): string {
+export function firstIp(json: string | null): string {
   if (!json) return '';
   try {
     const list: unknown = JSON.parse(json);
@@ -47,8 +48,6 @@ export function taskInfo(t: TaskView, offlineAfterMs: number, now: number) {
   };
 }
 
-/** What a result may be handled with next (HandleAntiVirusResult is not built yet, so this is the unhandled set). */
-const UNHANDLED_OPERATIONS = ['mark_as_handled', 'ignore', 'add_to_alarm_whitelist', 'manual_isolate_and_kill'];
 
 export function resultInfo(r: ResultView, offlineAfterMs: number, now: number) {
   return {
@@ -67,7 +66,7 @@ export function resultInfo(r: ResultView, offlineAfterMs: number, now: number) {
     handle_status: r.handle_status,
     ...(r.handle_method ? { handle_method: r.handle_method } : {}),
     ...(r.memo ? { memo: r.memo } : {}),
-    operate_accept_list: r.handle_status === 'unhandled' ? UNHANDLED_OPERATIONS : [],
+    operate_accept_list: acceptedOperations(r.handle_method),
     operate_detail_list: [{ hash: r.file_hash, keyword: r.file_path }],
   };
 }
