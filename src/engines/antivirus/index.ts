@@ -5,6 +5,7 @@
  *   runTreeScan(supervisor, { roots, … })         → { status, counts, detections, … } with progress events
  *   hostQuickScanRoots / hostFullScanRoots        → this host's quick and full scan roots (pure: quickScanRoots / fullScanRoots)
  *   stageDatabase / validateSignatureDir          → the signature database clamd loads
+ *   new QuarantineVault(dir).isolate / restore    → encrypted quarantine of a detected file (kills its processes)
  */
 export * from './clamd-client.js';
 export * from './clamd-config.js';
@@ -13,6 +14,8 @@ export * from './clamd-session.js';
 export * from './clamd-supervisor.js';
 export * from './file-types.js';
 export * from './host-roots.js';
+export * from './process-kill.js';
+export * from './quarantine-vault.js';
 export * from './scan-roots.js';
 export * from './signatures.js';
 export * from './tree-scan.js';

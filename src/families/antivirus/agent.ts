@@ -1,13 +1,14 @@
 import type { AgentFamily } from '../../core/family.js';
 import type { AgentJobHandler } from '../../agent/handlers/handler.js';
 import { antivirusHandler } from './agent-handler.js';
+import { avIsolateHandler } from './isolate-handler.js';
 
 const absolute = (value: string) => (value === '' || value.startsWith('/') ? null : 'takes an absolute path');
 
-/** The host side of antivirus scans: the `av-scan` handler and its options. */
+/** The host side of antivirus: the `av-scan` and `av-isolate` handlers and their options. */
 export const antivirusAgentFamily: AgentFamily<AgentJobHandler> = {
   name: 'antivirus',
-  handlers: [antivirusHandler],
+  handlers: [antivirusHandler, avIsolateHandler],
   options: [
     {
       flag: 'av-socket', env: 'GUARDPOST_AV_SOCKET',
@@ -16,6 +17,10 @@ export const antivirusAgentFamily: AgentFamily<AgentJobHandler> = {
     {
       flag: 'av-work-dir', env: 'GUARDPOST_AV_WORK_DIR',
       description: 'private directory of the agent\'s clamd (config, socket, staged database; default /var/lib/clamav/guardpost)', validate: absolute,
+    },
+    {
+      flag: 'av-vault-dir', env: 'GUARDPOST_AV_VAULT_DIR',
+      description: 'root-only quarantine vault for isolated files (default /var/lib/guardpost/av-vault)', validate: absolute,
     },
     {
       flag: 'av-concurrency', env: 'GUARDPOST_AV_CONCURRENCY',

@@ -1,4 +1,5 @@
 import type { ServerFamily } from '../types.js';
+import { avIsolateJobKind } from './isolate-job-kind.js';
 import { avScanJobKind } from './job-kind.js';
 import * as m0001 from './migrations/0001_antivirus.js';
 import * as m0002 from './migrations/0002_alarm_whitelist.js';
@@ -16,7 +17,7 @@ import { antivirusServices } from './services.js';
  */
 export const antivirusFamily: ServerFamily = {
   name: 'antivirus',
-  jobKinds: [avScanJobKind],
+  jobKinds: [avScanJobKind, avIsolateJobKind],
   migrations: { 'antivirus/0001_antivirus': m0001, 'antivirus/0002_alarm_whitelist': m0002 },
   quotas: [],
   start: (core) => {
