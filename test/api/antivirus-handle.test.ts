@@ -6,11 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { AvIsolateSweep } from '../../src/families/antivirus/isolate-sweep.js';
 import { AvProgressSweep } from '../../src/families/antivirus/progress-sweep.js';
 import { http } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { avAgent, avRowCounts } from './antivirus-support.js';
-import { assertHuaweiError, checkin, createUserWithRole, rowCounts, tokenFor, type EnrolledAgent } from './support.js';
+import { assertHuaweiError, checkin, createUserWithRole, enrollAgent, hostFacts, rowCounts, tokenFor, type EnrolledAgent } from './support.js';
 import { hss, hssToken, ok } from './vul-scan-tasks-support.js';
 
 let ts: TestServer;
@@ -103,7 +104,8 @@ describe('bad input → 400 HSS.*, nothing changes', () => {
       ['an unknown id with a good one', { operate_type: 'ignore', operate_results: [item, { ...item, result_id: 'no-such-result' }] }, 'HSS.0011', /no-such-result/],
       ["another project's result", { operate_type: 'ignore', operate_results: [item, operateItem(foreignResult)] }, 'HSS.0011', new RegExp(foreignResult.result_id)],
       ['undo of a handling it does not have', { operate_type: 'do_not_ignore', operate_results: [item] }, 'HSS.0001', new RegExp(eicar.result_id)],
-      ['isolation (not built)', { operate_type: 'manual_isolate_and_kill', operate_results: [item] }, 'HSS.0001', /not supported yet/],
+      ['isolation on a host whose agent cannot isolate', { operate_type: 'manual_isolate_and_kill', operate_results: [item] }, 'HSS.1001', new RegExp(eicar.result_id)],
+      ['restore of a result never isolated', { operate_type: 'do_not_isolate_or_kill', operate_results: [item] }, 'HSS.0001', new RegExp(eicar.result_id)],
     ];
     for (const [label, body, code, message] of cases) {
       const r = await hss(ts, 'POST', '/antivirus/result/operate', { body });
@@ -136,7 +138,7 @@ describe('handling and its undo, with the history', () => {
     r = (await results()).data_list.find((x) => x.result_id === eicar.result_id)!;
     assert.equal(r.handle_status, 'unhandled');
     assert.equal(r.handle_method, undefined);
-    assert.deepEqual(r.operate_accept_list, ['mark_as_handled', 'ignore', 'add_to_alarm_whitelist']);
+    assert.deepEqual(r.operate_accept_list, ['mark_as_handled', 'ignore', 'add_to_alarm_whitelist', 'manual_isolate_and_kill']);
 
     ok(await operate('ignore', [operateItem(eicar), operateItem(mirai)]), 'ignore both');
     assert.equal((await results({ handle_status: 'handled' })).total_num, 2);
@@ -184,5 +186,66 @@ describe('handling and its undo, with the history', () => {
     await scanFinding(good, [EICAR]);
     assert.equal((await results()).total_num, before + 1);
     assert.equal((await history({ handle_method: 'add_to_alarm_whitelist' })).total_num, 1);
+  });
+});
+
+describe('isolation and restore follow the av-isolate job', () => {
+  let isolator: EnrolledAgent;
+  let found: Result;
+  const isolateSweep = () => new AvIsolateSweep(ts.server.ctx.store.db).run();
+  const row = async () => ts.server.ctx.store.db.withTables<{ av_results: { result_id: string; isolate_state: string | null; vault_ref: string | null;
+    isolate_reason: string | null; handle_status: string; handle_method: string | null } }>().selectFrom('av_results')
+    .select(['isolate_state', 'vault_ref', 'isolate_reason', 'handle_status', 'handle_method']).where('result_id', '=', found.result_id).executeTakeFirstOrThrow();
+  async function runIsolateJob(expected: Record<string, unknown>, outcome: Record<string, unknown>) {
+    const offered = (await checkin(ts, isolator)).body as { jobs: Array<{ id: string; kind: string; payload: Record<string, unknown> }> };
+    const job = offered.jobs.find((j) => j.kind === 'av-isolate');
+    assert.ok(job, JSON.stringify(offered));
+    assert.deepEqual(job.payload, expected);
+    assert.equal((await agentCall(isolator, `/agent/v1/jobs/${job.id}/claim`)).status, 200);
+    assert.equal((await agentCall(isolator, `/agent/v1/jobs/${job.id}/finish`, outcome)).status, 200);
+    assert.equal(await isolateSweep(), 1);
+    assert.equal(await isolateSweep(), 0, 'a second sweep changes nothing');
+  }
+
+  before(async () => {
+    isolator = await enrollAgent(ts, hostFacts({
+      host_name: 'avh-isolator', private_ips: ['10.2.0.10'], public_ips: [],
+      capabilities: { job_kinds: ['av-scan', 'av-isolate'], kinds: { 'av-scan': { engine: 'clamd', available: true, reason: '' }, 'av-isolate': { vault: 'aes-256-gcm' } } },
+    }));
+    await checkin(ts, isolator);
+    await ts.server.ctx.agents.flushHeartbeats();
+    const miner = { path: '/usr/local/bin/miner', signature: 'Unix.Coinminer.Generic-1', sha256: 'c'.repeat(64) };
+    await scanFinding(isolator, [miner]);
+    found = (await results({ file_path: miner.path })).data_list[0]!;
+    assert.ok(found);
+  });
+
+  test('isolate → isolated with the vault ref, restore → restored; a failed isolation says why', async () => {
+    ok(await operate('manual_isolate_and_kill', [operateItem(found)], 'contain it'), 'isolate');
+    assert.deepEqual(await row(), { isolate_state: 'isolating', vault_ref: null, isolate_reason: null, handle_status: 'handled', handle_method: 'isolate_and_kill' });
+    assertHuaweiError(await operate('manual_isolate_and_kill', [operateItem(found)]), 400, 'HSS.0001', 'twice');
+    const ref = 'd'.repeat(32);
+    await runIsolateJob({ operation: 'isolate', path: found.file_info.file_path, sha256: 'c'.repeat(64) },
+      { outcome: 'succeeded', result: { vault_ref: ref, killed_pids: [4242] } });
+    assert.deepEqual(await row(), { isolate_state: 'isolated', vault_ref: ref, isolate_reason: null, handle_status: 'handled', handle_method: 'isolate_and_kill' });
+    const listed = (await results({ file_path: found.file_info.file_path })).data_list[0]!;
+    assert.equal(listed.handle_method, 'isolate_and_kill');
+    assert.deepEqual(listed.operate_accept_list, ['do_not_isolate_or_kill']);
+
+    ok(await operate('do_not_isolate_or_kill', [operateItem(found)]), 'restore');
+    assert.equal((await row()).isolate_state, 'restoring');
+    await runIsolateJob({ operation: 'restore', path: found.file_info.file_path, sha256: 'c'.repeat(64), vault_ref: ref },
+      { outcome: 'succeeded', result: { vault_ref: ref, killed_pids: [] } });
+    assert.deepEqual(await row(), { isolate_state: 'restored', vault_ref: null, isolate_reason: null, handle_status: 'unhandled', handle_method: null });
+
+    ok(await operate('manual_isolate_and_kill', [operateItem(found)]), 'isolate again');
+    await runIsolateJob({ operation: 'isolate', path: found.file_info.file_path, sha256: 'c'.repeat(64) },
+      { outcome: 'failed', reason: '/usr/local/bin/miner changed since the scan' });
+    const failed = await row();
+    assert.equal(failed.isolate_state, 'failed');
+    assert.match(String(failed.isolate_reason), /changed since the scan/);
+    assert.equal(failed.handle_status, 'unhandled');
+    const ops = (await history({ file_path: found.file_info.file_path, sort_dir: 'asc' })).data_list.map((h) => h.handle_method);
+    assert.deepEqual(ops, ['manual_isolate_and_kill', 'do_not_isolate_or_kill', 'manual_isolate_and_kill']);
   });
 });

@@ -35,6 +35,7 @@ export const isStateOperation = (op: OperateType): op is StateOperation => (STAT
 
 /** What ListAntiVirusResult offers next for a result in this handling (`operate_accept_list`). */
 export function acceptedOperations(handleMethod: string | null): string[] {
-  if (handleMethod === null) return ['mark_as_handled', 'ignore', 'add_to_alarm_whitelist'];
+  if (handleMethod === null) return ['mark_as_handled', 'ignore', 'add_to_alarm_whitelist', 'manual_isolate_and_kill'];
+  if (handleMethod === 'isolate_and_kill') return ['do_not_isolate_or_kill'];
   return STATE_OPERATIONS.filter((op) => TRANSITIONS[op].requires === handleMethod);
 }

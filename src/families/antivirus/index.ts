@@ -1,5 +1,6 @@
 import type { ServerFamily } from '../types.js';
 import { avIsolateJobKind } from './isolate-job-kind.js';
+import { AvIsolateSweep, avIsolatePeriodic } from './isolate-sweep.js';
 import { avScanJobKind } from './job-kind.js';
 import * as m0001 from './migrations/0001_antivirus.js';
 import * as m0002 from './migrations/0002_alarm_whitelist.js';
@@ -24,7 +25,7 @@ export const antivirusFamily: ServerFamily = {
     const services = antivirusServices(core);
     return {
       routes: [antivirusTaskRoutes(services), antivirusResultRoutes(services), antivirusHostRoutes(services), antivirusHandleRoutes(services)],
-      periodics: [avProgressPeriodic(new AvProgressSweep(core.store.db))],
+      periodics: [avProgressPeriodic(new AvProgressSweep(core.store.db)), avIsolatePeriodic(new AvIsolateSweep(core.store.db))],
     };
   },
 };

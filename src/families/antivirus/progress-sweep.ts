@@ -101,7 +101,8 @@ export class AvProgressSweep {
             result_id: newUuid(), project_id: row.project_id, task_id: row.task_id, host_id: row.host_id, agent_id: row.agent_id, job_id: row.job_id,
             file_path: d.path, malware_name: d.signature, malware_type: kind.malware_type, event_type: kind.event_type, severity: kind.severity,
             file_hash: d.sha256, file_size: d.size, file_attr: d.mode, file_owner: d.owner, file_mtime: d.mtime_ms, file_ctime: d.ctime_ms,
-            occur_time: d.found_at, handle_status: 'unhandled', handle_method: null, memo: null, isolate_state: null, vault_ref: null, updated_at: now,
+            occur_time: d.found_at, handle_status: 'unhandled', handle_method: null, memo: null, isolate_state: null, vault_ref: null,
+            isolate_job_id: null, isolate_reason: null, updated_at: now,
           };
         })).onConflict((oc) => oc.columns(['job_id', 'file_path', 'malware_name']).doNothing()).execute();
       }

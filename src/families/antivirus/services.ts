@@ -6,6 +6,7 @@ import type { TaskStore } from '../../store/task-store.js';
 import type { CoreServices } from '../types.js';
 import { AvHandleStore } from './handle-store.js';
 import { AvHistoryReads } from './history-reads.js';
+import { AvIsolateStore } from './isolate-store.js';
 import { AvReads } from './reads.js';
 import { AvScanStore } from './scan-store.js';
 
@@ -18,6 +19,7 @@ export interface AntivirusServices {
   reads: AvReads;
   handling: AvHandleStore;
   history: AvHistoryReads;
+  isolation: AvIsolateStore;
   store: Kysely<Database>;
 }
 
@@ -25,6 +27,7 @@ export function antivirusServices(core: CoreServices): AntivirusServices {
   return {
     config: core.config, tasks: core.tasks, notifier: core.notifier,
     scans: new AvScanStore(core.store.db, core.tasks), reads: new AvReads(core.store.db),
-    handling: new AvHandleStore(core.store.db), history: new AvHistoryReads(core.store.db), store: core.store.db,
+    handling: new AvHandleStore(core.store.db), history: new AvHistoryReads(core.store.db),
+    isolation: new AvIsolateStore(core.store.db, core.tasks), store: core.store.db,
   };
 }

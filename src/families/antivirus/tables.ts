@@ -42,10 +42,13 @@ export interface AvResultsTable {
   /** Last handling (`mark_as_handled`, `ignore`, `add_to_alarm_whitelist`, `isolate_and_kill`), null while unhandled. */
   handle_method: string | null;
   memo: string | null;
-  /** `isolated` / `restored` once isolation exists; null before. */
+  /** `isolating` → `isolated` | `failed`; `restoring` → `restored` (or back to `isolated`); null before. */
   isolate_state: string | null;
   /** Where the host's quarantine vault keeps the file (opaque to the server). */
   vault_ref: string | null;
+  /** The `av-isolate` job moving the file (migration 0002); null before any. */
+  isolate_job_id: string | null;
+  isolate_reason: string | null;
   updated_at: number;
 }
 

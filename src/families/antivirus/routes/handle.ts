@@ -1,13 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { enterpriseFilter, huaweiRoute, ProjectParams } from '../../../api/common/routes.js';
-import { invalidParameter, resourceNotFound } from '../../../server/errors.js';
+import { ApiError, invalidParameter, resourceNotFound } from '../../../server/errors.js';
 import { isStateOperation } from '../handling.js';
 import type { AntivirusServices } from '../services.js';
 import { HandleBody, HistoryQuery, HistoryResponse } from './handle-schemas.js';
 import { EmptyResponse, RegionHeader, ScopeQuery } from './schemas.js';
 import { firstIp } from './views.js';
 
-/** HSS HandleAntiVirusResult (state-only operations) and ListAntivirusHandleHistory. */
+/**
+ * HSS HandleAntiVirusResult and ListAntivirusHandleHistory. The state-only operations apply at once; isolation and
+ * restore queue an `av-isolate` job on the host (the result is `isolating` / `restoring` until it ends).
+ */
 
 const named = (ids: readonly string[]) => ids.slice(0, 20).join(', ') + (ids.length > 20 ? `, … (${ids.length} in all)` : '');
 
@@ -22,12 +25,24 @@ export const antivirusHandleRoutes = (services: AntivirusServices): FastifyPlugi
     const { project_id: projectId } = request.params;
     const body = request.body;
     const scope = enterpriseFilter(request, request.query.enterprise_project_id, 'hss');
-    if (!isStateOperation(body.operate_type)) {
-      throw invalidParameter('hss', `operate_type ${body.operate_type} is not supported yet (file isolation is not built)`);
-    }
     const results = body.operate_results ?? [];
     if (results.length === 0) throw invalidParameter('hss', 'operate_results must name at least one result');
     const principal = request.principal;
+    if (!isStateOperation(body.operate_type)) {
+      const started = await services.isolation.start({
+        projectId, scope, operation: body.operate_type, resultIds: results.map((r) => r.result_id), memo: body.memo ?? '',
+        userId: principal?.userId ?? 'unknown', userName: principal?.userName ?? 'unknown',
+      });
+      if (!started.ok) {
+        if (started.unknown.length > 0) throw resourceNotFound('hss', `unknown result id(s) in operate_results: ${named(started.unknown)}`);
+        if (started.wrongState.length > 0) {
+          throw invalidParameter('hss', `operate_type ${body.operate_type} does not apply to result(s) ${named(started.wrongState)} in their current state`);
+        }
+        throw new ApiError(400, 'HSS.1001', `the agent of result(s) ${named(started.incapable)} cannot isolate files (revoked, or not running as root)`);
+      }
+      for (const agentId of started.agentIds) services.notifier.notify(agentId);
+      return {};
+    }
     const outcome = await services.handling.handle({
       projectId, scope, operation: body.operate_type, resultIds: results.map((r) => r.result_id), memo: body.memo ?? '',
       userId: principal?.userId ?? 'unknown', userName: principal?.userName ?? 'unknown',
