@@ -33,8 +33,8 @@ const agentCall = (agent: EnrolledAgent, path: string, body?: unknown) => http(t
 });
 
 /** A real scan of `agent`'s host that finds `found`: the task is created, the agent claims and finishes the job, the sweep stores. */
-async function scanFinding(agent: EnrolledAgent, found: ReadonlyArray<typeof EICAR>, token?: string): Promise<string> {
-  const body = { task_name: 'handle-test', scan_type: 'quick', action: 'manual', host_ids: [agent.hostId] };
+async function scanFinding(agent: EnrolledAgent, found: ReadonlyArray<typeof EICAR>, token?: string, action = 'manual'): Promise<string> {
+  const body = { task_name: 'handle-test', scan_type: 'quick', action, host_ids: [agent.hostId] };
   const created = token
     ? ok(await hssToken<{ task_id: string }>(ts, token, 'POST', '/antivirus/task', { body, projectId: agent.projectId }), 'create')
     : ok(await hss<{ task_id: string }>(ts, 'POST', '/antivirus/task', { body }), 'create');
@@ -49,7 +49,8 @@ async function scanFinding(agent: EnrolledAgent, found: ReadonlyArray<typeof EIC
     detections: found.map((d) => ({ ...d, size: 68, mode: '-rw-r--r--', owner: 'root', mtime_ms: at - 5000, ctime_ms: at - 5000, found_at: at })),
   };
   assert.equal((await agentCall(agent, `/agent/v1/jobs/${job.id}/finish`, { outcome: 'succeeded', result })).status, 200);
-  await sweep.run();
+  // An auto task is left to the server's own sweep, the one that isolates.
+  if (action === 'manual') await sweep.run();
   return created.task_id;
 }
 
@@ -247,5 +248,23 @@ describe('isolation and restore follow the av-isolate job', () => {
     assert.equal(failed.handle_status, 'unhandled');
     const ops = (await history({ file_path: found.file_info.file_path, sort_dir: 'asc' })).data_list.map((h) => h.handle_method);
     assert.deepEqual(ops, ['manual_isolate_and_kill', 'do_not_isolate_or_kill', 'manual_isolate_and_kill']);
+  });
+
+  test('a task with action=auto isolates its new results at once', async () => {
+    const worm = { path: '/usr/local/bin/worm', signature: 'Unix.Worm.Generic-1', sha256: 'e'.repeat(64) };
+    await scanFinding(isolator, [worm], undefined, 'auto');
+    const db = ts.server.ctx.store.db.withTables<{ av_results: { file_path: string; isolate_state: string | null; handle_method: string | null } }>();
+    // The server's periodic sweep stores the result and hands it to isolation; bounded wait.
+    let state: { isolate_state: string | null; handle_method: string | null } | undefined;
+    for (let i = 0; i < 100; i++) {
+      state = await db.selectFrom('av_results').select(['isolate_state', 'handle_method']).where('file_path', '=', worm.path).executeTakeFirst();
+      if (state?.isolate_state) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(state, { isolate_state: 'isolating', handle_method: 'isolate_and_kill' });
+    const offered = (await checkin(ts, isolator)).body as { jobs: Array<{ kind: string; payload: Record<string, unknown> }> };
+    assert.ok(offered.jobs.some((j) => j.kind === 'av-isolate' && j.payload.path === worm.path), JSON.stringify(offered));
+    const h = (await history({ file_path: worm.path })).data_list;
+    assert.deepEqual(h.map((x) => [x.handle_method, x.user_name]), [['manual_isolate_and_kill', 'system']]);
   });
 });

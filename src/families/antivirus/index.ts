@@ -9,7 +9,7 @@ import { antivirusHandleRoutes } from './routes/handle.js';
 import { antivirusHostRoutes } from './routes/hosts.js';
 import { antivirusResultRoutes } from './routes/results.js';
 import { antivirusTaskRoutes } from './routes/tasks.js';
-import { antivirusServices } from './services.js';
+import { autoIsolate, antivirusServices } from './services.js';
 
 /**
  * HSS antivirus scans (issue #10): tasks over many hosts, one `av-scan` agent job per host run with the agent's
@@ -25,7 +25,7 @@ export const antivirusFamily: ServerFamily = {
     const services = antivirusServices(core);
     return {
       routes: [antivirusTaskRoutes(services), antivirusResultRoutes(services), antivirusHostRoutes(services), antivirusHandleRoutes(services)],
-      periodics: [avProgressPeriodic(new AvProgressSweep(core.store.db)), avIsolatePeriodic(new AvIsolateSweep(core.store.db))],
+      periodics: [avProgressPeriodic(new AvProgressSweep(core.store.db, autoIsolate(services))), avIsolatePeriodic(new AvIsolateSweep(core.store.db))],
     };
   },
 };

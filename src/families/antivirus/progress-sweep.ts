@@ -13,11 +13,14 @@ import type { AntivirusDatabase, AntivirusTables } from './tables.js';
  * Moves hosts that are `scanning` along with their jobs, on any replica: running jobs copy their progress detail
  * (files, bytes, detections, percent) into the host row; ended jobs set the host's final status (`success`,
  * `fail` with the job's reason — e.g. the lease reaper's "agent lost" —, `cancel`) and store the detections as
- * result rows, leaving out those on the project's alarm whitelist (same hash and path). Every write is conditional on the host still being `scanning` with that job, and result rows are
+ * result rows, leaving out those on the project's alarm whitelist (same hash and path); an `action=auto` task's
+ * new results are then handed to `autoIsolate`. Every write is conditional on the host still being `scanning` with that job, and result rows are
  * unique per job + path + signature, so two replicas sweeping at once store everything once.
  */
 
 const BATCH = 500;
+
+export type AutoIsolate = (projectId: string, resultIds: readonly string[]) => Promise<void>;
 
 interface HostJobRow {
   task_id: string; host_id: string; agent_id: string; project_id: string; job_id: string;
@@ -37,7 +40,8 @@ function parseJson<T>(text: string | null): T | null {
 export class AvProgressSweep {
   private readonly db: Kysely<AntivirusDatabase>;
 
-  constructor(db: Kysely<Database>) {
+  /** `autoIsolate`: called with a task's new results when its `action` is `auto` (isolate them at once). */
+  constructor(db: Kysely<Database>, private readonly autoIsolate?: AutoIsolate) {
     this.db = db.withTables<AntivirusTables>();
   }
 
@@ -80,7 +84,7 @@ export class AvProgressSweep {
     const result = row.state === 'succeeded' ? parseJson<AvScanResult>(row.result) : null;
     const status = row.state === 'succeeded' ? 'success' : row.state === 'cancelled' ? 'cancel' : 'fail';
     const reason = status === 'success' ? '' : (row.failure_reason ?? `the scan job ended ${row.state}`).slice(0, 1000);
-    return this.db.transaction().execute(async (trx) => {
+    const stored = await this.db.transaction().execute(async (trx): Promise<{ changed: number; auto: string[] }> => {
       const db = trx.withTables<AntivirusTables>();
       const updated = await db.updateTable('av_task_hosts').set({
         host_task_status: status, fail_reason: reason, end_time: now, updated_at: now,
@@ -90,7 +94,7 @@ export class AvProgressSweep {
         } : {}),
       }).where('task_id', '=', row.task_id).where('host_id', '=', row.host_id).where('job_id', '=', row.job_id)
         .where('host_task_status', '=', 'scanning').executeTakeFirst();
-      if (Number(updated.numUpdatedRows) === 0) return 0;
+      if (Number(updated.numUpdatedRows) === 0) return { changed: 0, auto: [] };
       const found = (result?.detections ?? []).slice(0, MAX_DETECTIONS_STORED);
       const whitelisted = await whitelistedPairs(db, row.project_id, found.map((d) => d.sha256));
       const detections = found.filter((d) => !whitelisted.has(`${d.sha256}\0${d.path}`));
@@ -107,8 +111,14 @@ export class AvProgressSweep {
         })).onConflict((oc) => oc.columns(['job_id', 'file_path', 'malware_name']).doNothing()).execute();
       }
       await closeTaskIfDone(db, row.task_id, now);
-      return 1;
+      const task = await db.selectFrom('av_tasks').select('action').where('task_id', '=', row.task_id).executeTakeFirst();
+      if (task?.action !== 'auto' || detections.length === 0) return { changed: 1, auto: [] };
+      const ids = await db.selectFrom('av_results').select('result_id').where('job_id', '=', row.job_id).execute();
+      return { changed: 1, auto: ids.map((r) => r.result_id) };
     });
+    // Only the replica whose write moved the host gets here with results, so each is isolated once.
+    if (stored.auto.length > 0 && this.autoIsolate) await this.autoIsolate(row.project_id, stored.auto);
+    return stored.changed;
   }
 }
 

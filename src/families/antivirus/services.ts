@@ -31,3 +31,22 @@ export function antivirusServices(core: CoreServices): AntivirusServices {
     isolation: new AvIsolateStore(core.store.db, core.tasks), store: core.store.db,
   };
 }
+
+/**
+ * `action=auto` tasks: their new results are isolated at once, in batches of 100, as the system user. Results whose
+ * host cannot isolate stay unhandled (the batch is refused as a whole, so it is retried one result at a time).
+ */
+export function autoIsolate(services: AntivirusServices) {
+  return async (projectId: string, resultIds: readonly string[]): Promise<void> => {
+    const start = (ids: readonly string[]) => services.isolation.start({
+      projectId, scope: null, operation: 'manual_isolate_and_kill', resultIds: ids, memo: 'isolated automatically (task action auto)',
+      userId: 'system', userName: 'system',
+    });
+    for (let i = 0; i < resultIds.length; i += 100) {
+      const batch = resultIds.slice(i, i + 100);
+      const outcomes = [await start(batch)];
+      if (!outcomes[0]?.ok) for (const id of batch) outcomes.push(await start([id]));
+      for (const outcome of outcomes) for (const agentId of outcome.ok ? outcome.agentIds : []) services.notifier.notify(agentId);
+    }
+  };
+}
