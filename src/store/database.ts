@@ -78,6 +78,10 @@ export function openStore(options: { databaseUrl?: string | undefined; sqlitePat
   }
   if (isPostgresUrl(options.databaseUrl)) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    // An idle pooled connection that the server ends (a PostgreSQL restart or failover, an administrator's
+    // pg_terminate_backend) is reported here; without a listener it would crash the process. The pool has
+    // already dropped that client, and the next query opens a fresh connection.
+    pool.on('error', () => undefined);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
