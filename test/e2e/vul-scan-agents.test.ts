@@ -17,6 +17,7 @@ import { freshDatabase, tempDir, type FreshDatabase } from '../helpers/db.js';
 import { freePort, readCredentials, spawnGuardpost, type GuardpostProcess } from '../helpers/server.js';
 import { put } from '../engines/inventory/inventory-helpers.js';
 import { advisory, alpineRoot, debianRoot, FIXTURE_ADVISORIES } from '../families/vul-scan/pipeline-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 /**
  * `guardpost start` plus extra `guardpost agent --host-root` processes on generated roots: a scan created on the
@@ -28,17 +29,6 @@ import { advisory, alpineRoot, debianRoot, FIXTURE_ADVISORIES } from '../familie
 const LEASE_SECONDS = 5;
 const OFFLINE_SECONDS = 6;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describe('vulnerability scans with real agent processes', () => {
   let db: FreshDatabase;

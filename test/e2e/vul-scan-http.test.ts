@@ -16,6 +16,7 @@ import {
   alpineLikeRoot, appOnlyRoot, debianLikeRoot, FIRST_IMPORT, NPM_LOCK, osv, PYPI_METADATA, SECOND_IMPORT, writeOsvDir,
 } from './vul-http-fixtures.js';
 import { rawZip, storedEntry } from '../engines/vuln/vuln-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 /**
  * Issue #9 end to end over HTTP with the official SDK core (HcClient, AK/SK): `guardpost start`, extra
@@ -38,17 +39,6 @@ const OFFLINE_SECONDS = 6;
 const ALL_TYPES = 'linux_vul,app_vul,windows_vul';
 const WINDOWS_UNSUPPORTED = { vul_type: 'windows_vul' };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 interface Page<T> { total_num: number; data_list: T[] }
 interface TaskInfo { id: string; status: string; scan_type: string; scan_vul_types: string[]; success_host_num: number; failed_host_num: number; scanning_host_num: number; end_time?: number }

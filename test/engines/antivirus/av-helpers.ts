@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
+import { run, tempRoot as inventoryTempRoot } from '../inventory/inventory-helpers.js';
 
 /**
  * Test markers and trees for the antivirus tests (not a test file itself). The EICAR string and the
@@ -25,20 +24,10 @@ export const SIG_EICAR = 'Guardpost.Test.EICAR.UNOFFICIAL';
 export const SIG_MARKER = 'YARA.Guardpost_Test_Marker.UNOFFICIAL';
 export const SIG_HASH = 'Guardpost.Test.HashFile.UNOFFICIAL';
 
+export { put, run } from '../inventory/inventory-helpers.js';
+
 export function tempRoot(prefix = 'gp-av-'): { root: string; cleanup: () => void } {
-  const root = mkdtempSync(path.join(tmpdir(), prefix));
-  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
-}
-
-export function put(root: string, rel: string, contents: string | Buffer): string {
-  const file = path.join(root, rel);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, contents);
-  return file;
-}
-
-export function run(argv: string[], timeoutMs = 60_000): string {
-  return execFileSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
+  return inventoryTempRoot(prefix);
 }
 
 /** Some bytes that match no signature, different per `seed`. */
