@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { JobSchemaError } from '../core/job-kind.js';
 import { QuotaExceededError } from '../core/quotas.js';
-import { authenticate, authorizeProject } from './auth/huawei-auth.js';
+import { authenticate, authorizeProject, isReadRequest } from './auth/huawei-auth.js';
 import type { AppContext } from './context.js';
 import {
   ApiError, errorBody, dialectOfUrl, invalidParameter, malformedRequest, routeNotFound, type ApiDialect,
@@ -18,7 +18,7 @@ import { apiPlugins } from '../api/index.js';
 
 const PROJECT_ID_PATTERN = /^[0-9a-f]{32}$/;
 
-export type App = FastifyInstance & { huaweiRoutes: Array<{ method: string; url: string }> };
+export type App = FastifyInstance & { huaweiRoutes: Array<{ method: string; url: string; readsOnly: boolean }> };
 
 const QUOTA_CODES: Record<ApiDialect, string> = {
   cfw: 'CFW.00200024', hss: 'HSS.1002', iam: 'IAM.0001', agent: 'GP.AGENT.0009', gateway: 'APIGW.0201',
@@ -77,7 +77,7 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyServe
 
   app.addHook('onRoute', (route) => {
     if (route.config?.auth === 'huawei') {
-      for (const method of [route.method].flat()) if (method !== 'HEAD') app.huaweiRoutes.push({ method, url: route.url });
+      for (const method of [route.method].flat()) if (method !== 'HEAD') app.huaweiRoutes.push({ method, url: route.url, readsOnly: route.config.readsOnly === true });
     }
   });
 
@@ -99,7 +99,7 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyServe
     if (projectId !== undefined) {
       // Checked after authentication (strangers learn nothing) and before authorization (a malformed id is bad input, not a permission problem).
       if (!PROJECT_ID_PATTERN.test(projectId)) throw invalidParameter(dialect, 'project_id must be 32 lower-case hexadecimal characters');
-      request.grant = authorizeProject(request.principal, projectId, request.method, dialect);
+      request.grant = authorizeProject(request.principal, projectId, isReadRequest(request.method, config.readsOnly), dialect);
     }
   });
 

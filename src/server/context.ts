@@ -42,6 +42,8 @@ declare module 'fastify' {
     documentedResponses?: Record<string, object>;
     auth?: RouteAuth;
     dialect?: ApiDialect;
+    /** A POST that only reads (Huawei puts some queries behind POST): the readonly role may call it. */
+    readsOnly?: boolean;
   }
   interface FastifyRequest {
     rawBody?: Buffer;

@@ -23,6 +23,9 @@ export function enterpriseFilter(request: FastifyRequest, requested: string | un
 /** Every Huawei route is authenticated; the dialect picks its error codes. */
 export const huaweiRoute = (dialect: ApiDialect) => ({ auth: 'huawei' as const, dialect });
 
+/** A Huawei POST route that only reads (or records the caller's own view): open to the readonly role. */
+export const huaweiReadRoute = (dialect: ApiDialect) => ({ auth: 'huawei' as const, dialect, readsOnly: true });
+
 /** A string enum as plain JSON Schema (`enum`), typed as the union of its values. */
 export function StringEnum<const T extends readonly string[]>(values: T, options: { description?: string } = {}) {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });

@@ -39,8 +39,11 @@ export async function authenticate(request: FastifyRequest, identity: IdentitySe
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
+/** Whether a request only reads: a GET/HEAD, or a route declared `readsOnly` (a query Huawei puts behind POST). */
+export const isReadRequest = (method: string, readsOnly: boolean | undefined): boolean => READ_METHODS.has(method) || readsOnly === true;
+
 /** The caller's grant on `projectId`, checking token scope and the read-only role. */
-export function authorizeProject(principal: Principal, projectId: string, method: string, dialect: ApiDialect): RoleGrant {
+export function authorizeProject(principal: Principal, projectId: string, reads: boolean, dialect: ApiDialect): RoleGrant {
   if (principal.method === 'token' && principal.tokenProjectId !== projectId) {
     throw notAuthorized(principal.tokenProjectId === null
       ? 'a domain-scoped token cannot call project APIs; request a project-scoped token'
@@ -48,7 +51,7 @@ export function authorizeProject(principal: Principal, projectId: string, method
   }
   const grant = principal.grants.get(projectId);
   if (!grant) throw notAuthorized('the user has no role in this project');
-  if (grant.role === 'readonly' && !READ_METHODS.has(method)) {
+  if (grant.role === 'readonly' && !reads) {
     throw forbidden(dialect === 'hss' ? 'hss' : 'gateway', 'the readonly role may only read');
   }
   return grant;

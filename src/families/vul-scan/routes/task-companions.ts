@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { enterpriseFilter, huaweiRoute, ProjectParams } from '../../../api/common/routes.js';
+import { enterpriseFilter, huaweiReadRoute, huaweiRoute, ProjectParams } from '../../../api/common/routes.js';
 import { estimateScan, type ScanTaskServices } from '../task-services.js';
 import { resolveAgents } from './resolve-hosts.js';
 import { EmptyResponse, EstimateBody, EstimateResponse, RegionHeader, ScopeQuery, StatisticsResponse, TaskTraceBody } from './task-schemas.js';
@@ -16,7 +16,7 @@ export const scanTaskCompanionRoutes = (services: ScanTaskServices): FastifyPlug
   const { reads } = services;
 
   app.post('/v5/:project_id/vulnerability/scan/task/estimated-time', {
-    config: huaweiRoute('hss'),
+    config: huaweiReadRoute('hss'),
     schema: {
       operationId: 'ShowVulScanTaskEstimatedTime', tags: ['hss'],
       summary: 'HSS ShowVulScanTaskEstimatedTime: minutes a scan of these hosts would queue and run (from recent scans)',
@@ -52,7 +52,7 @@ export const scanTaskCompanionRoutes = (services: ScanTaskServices): FastifyPlug
   });
 
   app.post('/v5/:project_id/vulnerability/task/user/trace', {
-    config: huaweiRoute('hss'),
+    config: huaweiReadRoute('hss'),
     schema: {
       operationId: 'RecordUserViewVulTask', tags: ['hss'],
       summary: 'HSS RecordUserViewVulTask: mark the scan (or repair) task page as viewed, which resets the unread count',
