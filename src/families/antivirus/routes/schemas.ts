@@ -122,8 +122,8 @@ export const ListHostsQuery = Type.Object({
   private_ip: Type.Optional(Text(128)),
   public_ip: Type.Optional(Text(128)),
   group_id: Type.Optional(Type.String({ maxLength: 128, description: 'Accepted; Guardpost has no server groups' })),
-  policy_id: Type.Optional(Type.String({ maxLength: 64, description: 'Accepted; policies are not built yet' })),
-  next_start_time: Type.Optional(Type.Integer({ minimum: 0 })),
+  policy_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only the hosts of this policy (of this scan_type)' })),
+  next_start_time: Type.Optional(Type.Integer({ minimum: 0, description: 'Only the hosts of policies whose next run is at this time (ms)' })),
 });
 
 export const ListHostsResponse = hssList(Type.Object({
