@@ -66,6 +66,7 @@ export const TaskInfo = Type.Object({
   action: Type.String(), start_time: Int64, task_status: StringEnum(TASK_STATUSES),
   host_num: Int32, success_host_num: Int32, fail_host_num: Int32, cancel_host_num: Int32,
   host_info_list: Type.Array(TaskHostInfo), rescan: Type.Boolean(), whether_paid_task: Type.Boolean(),
+  policy_id: Type.Optional(Type.String({ description: 'Guardpost extension: the policy this task is a run of' })),
 });
 export const ListTasksResponse = hssList(TaskInfo);
 
