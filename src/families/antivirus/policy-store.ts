@@ -15,7 +15,7 @@ import { firstRunAt } from './schedule.js';
  */
 
 export type PolicyHostView = Pick<Agent, 'host_id' | 'host_name' | 'private_ips' | 'public_ips' | 'asset_value'>;
-export type PolicyView = AvPolicyRow & { hosts: PolicyHostView[]; hostNum: number };
+export type PolicyView = AvPolicyRow & { hosts: PolicyHostView[] };
 
 /** ListAntiVirusHost's policy filters (start_type=period, policy_id, next_start_time). */
 export interface PolicyHostFilter {
@@ -28,8 +28,6 @@ export interface PolicyHostFilter {
 }
 
 const ID_CHUNK = 500;
-/** Hosts shown per policy in ListAntiVirusPolicy (AntiVirusPolicyHostResponseInfo list: at most 10000). */
-const HOSTS_SHOWN = 10_000;
 
 function columns(spec: PolicySpec, now: number): Omit<AvPoliciesTable, 'policy_id' | 'project_id' | 'enterprise_project_id' | 'version' | 'last_run_at' | 'created_by' | 'created_at'> {
   const t = spec.timing;
@@ -108,24 +106,26 @@ export class AvPolicyStore {
     if (filter.policyName) q = q.where(like('policy_name', filter.policyName));
     const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     const rows = await q.selectAll().orderBy('created_at', 'desc').orderBy('policy_id').limit(page.limit).offset(page.offset).execute();
-    const views: PolicyView[] = [];
-    for (const row of rows) views.push({ ...row, ...await this.hostsOf(row.policy_id) });
-    return { total: Number(total.n), rows: views };
+    const hosts = await this.hostsOf(rows.map((r) => r.policy_id));
+    return { total: Number(total.n), rows: rows.map((row) => ({ ...row, hosts: hosts.get(row.policy_id) ?? [] })) };
   }
 
-  private async hostsOf(policyId: string): Promise<{ hosts: PolicyHostView[]; hostNum: number }> {
+  /** The hosts of the listed policies in request order (at most MAX_HOSTS_PER_TASK each), with their agents' facts. */
+  private async hostsOf(policyIds: readonly string[]): Promise<Map<string, PolicyHostView[]>> {
+    const out = new Map<string, PolicyHostView[]>();
+    if (policyIds.length === 0) return out;
     const rows = await this.db.selectFrom('av_policy_hosts').leftJoin('agents', 'agents.host_id', 'av_policy_hosts.host_id')
-      .select(['av_policy_hosts.host_id', 'agents.host_name', 'agents.private_ips', 'agents.public_ips', 'agents.asset_value'])
-      .where('av_policy_hosts.policy_id', '=', policyId).orderBy('av_policy_hosts.position').limit(HOSTS_SHOWN).execute();
-    const count = await this.db.selectFrom('av_policy_hosts').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('policy_id', '=', policyId).executeTakeFirstOrThrow();
-    return {
-      hosts: rows.map((r) => ({
+      .select(['av_policy_hosts.policy_id', 'av_policy_hosts.host_id', 'agents.host_name', 'agents.private_ips', 'agents.public_ips', 'agents.asset_value'])
+      .where('av_policy_hosts.policy_id', 'in', [...policyIds]).orderBy('av_policy_hosts.policy_id').orderBy('av_policy_hosts.position').execute();
+    for (const r of rows) {
+      const list = out.get(r.policy_id) ?? [];
+      list.push({
         host_id: r.host_id, host_name: r.host_name ?? r.host_id, private_ips: r.private_ips ?? '[]', public_ips: r.public_ips ?? '[]',
         asset_value: r.asset_value ?? 'common',
-      })),
-      hostNum: Number(count.n),
-    };
+      });
+      out.set(r.policy_id, list);
+    }
+    return out;
   }
 
   async hostIds(policyId: string): Promise<string[]> {

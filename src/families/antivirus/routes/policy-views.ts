@@ -12,7 +12,7 @@ export function policyInfo(p: PolicyView) {
     } : {}),
     ...(p.start_type === 'later' && p.scan_time !== null ? { scan_time: Number(p.scan_time) } : {}),
     ...(p.next_run_at === null ? {} : { next_start_time: Number(p.next_run_at) }),
-    scan_dir: p.scan_dir, ignore_dir: p.ignore_dir, action: p.action, invalidate: p.next_run_at === null, host_num: p.hostNum,
+    scan_dir: p.scan_dir, ignore_dir: p.ignore_dir, action: p.action, invalidate: p.next_run_at === null, host_num: p.hosts.length,
     host_info_list: p.hosts.map((h) => ({
       host_id: h.host_id, host_name: h.host_name, private_ip: firstIp(h.private_ips), public_ip: firstIp(h.public_ips), asset_value: h.asset_value,
     })),
