@@ -59,7 +59,6 @@ export class AvPolicyStore {
   /** Stores a new policy (in `trx` when given: a `now` policy is stored with its first task). Returns its id. */
   async insert(owner: { projectId: string; enterpriseProjectId: string; createdBy: string }, spec: PolicySpec, now: number,
     trx?: Kysely<Database>, policyId = newUuid()): Promise<string> {
-    const db = trx ? trx.withTables<PolicyTables>() : this.db;
     const write = async (w: Kysely<PolicyDatabase>) => {
       await w.insertInto('av_policies').values({
         policy_id: policyId, project_id: owner.projectId, enterprise_project_id: owner.enterpriseProjectId, ...columns(spec, now),
@@ -67,7 +66,7 @@ export class AvPolicyStore {
       }).execute();
       await putHosts(w, owner.projectId, policyId, spec.hostIds);
     };
-    if (trx) await write(db);
+    if (trx) await write(trx.withTables<PolicyTables>());
     else await this.db.transaction().execute((t) => write(t));
     return policyId;
   }
