@@ -4,7 +4,7 @@
  * database; on SQLite, whose one writer a second in-process server cannot share, a second scheduler on the same
  * store), each run a normal task in ListAntiVirusTask (start_type and policy_id of the policy, the offline host
  * `fail` with its reason). A changed policy is not run from its old settings; deleted policies and policies whose
- * hosts are all gone do not run. Last, the periodic registered in the running server runs a due policy by itself.
+ * hosts are all gone do not run; a project at its `tasks.active` quota skips the run. Last, the periodic registered in the running server runs a due policy by itself.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -149,6 +149,25 @@ describe('scheduled runs, exactly once across replicas', () => {
     assert.deepEqual(runs.map((r) => [r.policyId, r.taskId]), [[id, null]]);
     assert.match(runs[0]!.skipped ?? '', /hosts/);
     assert.equal((await policyById(ts, id))?.next_start_time, due + 7 * DAY);
+    assert.equal((await tasksOfPolicy(ts, id)).length, 0);
+    ok(await deletePolicies(ts, { policy_ids: [id] }), 'delete');
+  });
+});
+
+describe('a project at its task quota', () => {
+  test('the run is skipped with the reason and the policy moves on to its next slot', async () => {
+    const id = ok(await createPolicy(ts, period({ policy_name: 'sched-quota', scan_period: 'month', scan_period_date: 28 })), 'create').policy_id;
+    const due = (await policyById(ts, id))?.next_start_time ?? 0;
+    await ts.server.ctx.tasks.setQuota(ts.credentials.project_id, 'tasks.active', 0);
+    try {
+      const runs = await tickBoth(due);
+      assert.deepEqual(runs.map((r) => [r.policyId, r.taskId]), [[id, null]], 'skipped once, by one replica');
+      assert.match(runs[0]!.skipped ?? '', /quota tasks\.active/);
+    } finally {
+      await ts.server.ctx.tasks.setQuota(ts.credentials.project_id, 'tasks.active', 500);
+    }
+    const next = (await policyById(ts, id))?.next_start_time ?? 0;
+    assert.ok(next - due >= 28 * DAY && next - due <= 31 * DAY, 'the 28th of the next month');
     assert.equal((await tasksOfPolicy(ts, id)).length, 0);
     ok(await deletePolicies(ts, { policy_ids: [id] }), 'delete');
   });
