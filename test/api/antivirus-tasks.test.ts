@@ -249,7 +249,7 @@ describe('ListAntiVirusHost / ListAntiVirusPaidHosts', () => {
     assert.equal(all.total_num, 3);
     const g = all.data_list[0]!;
     assert.deepEqual(g, { agent_id: good.agentId, group_id: '', host_id: good.hostId, host_name: 'av-good', os_type: 'Linux', private_ip: '10.2.0.9', public_ip: '203.0.113.9' });
-    const paid = ok(await hss<Hosts>(ts, 'GET', '/antivirus/pay-per-scan/hosts', { query: { scan_type: 'custom', start_type: 'period', host_name: 'no-engine' } }), 'paid hosts');
+    const paid = ok(await hss<Hosts>(ts, 'GET', '/antivirus/pay-per-scan/hosts', { query: { scan_type: 'custom', start_type: 'now', host_name: 'no-engine' } }), 'paid hosts');
     assert.deepEqual(paid.data_list.map((h) => h.host_id), [noEngine.hostId]);
     const byId = ok(await hss<Hosts>(ts, 'GET', '/antivirus/pay-per-scan/hosts', { query: { scan_type: 'full', start_type: 'now', host_id: foreign.hostId } }), 'foreign');
     assert.equal(byId.total_num, 0);

@@ -57,6 +57,22 @@ export function parseDirList(field: string, value: string | undefined): { dirs: 
   return { dirs: [...new Set(dirs)] };
 }
 
+/**
+ * The roots and left-out directories of a scan, as CreateAntiVirusTask and the policies check them: a `custom` scan
+ * needs `scan_dir` (unless it rescans a task, which keeps that task's own directories); the other types scan the
+ * host's own roots and take no `scan_dir`.
+ */
+export function scanDirectories(scanType: AvScanType, scanDir: string | undefined, ignoreDir: string | undefined, rescan = false):
+  { roots: string[]; ignoreDirs: string[] } | { problem: string } {
+  const roots = parseDirList('scan_dir', scanDir);
+  if ('problem' in roots) return roots;
+  const ignore = parseDirList('ignore_dir', ignoreDir);
+  if ('problem' in ignore) return ignore;
+  if (scanType === 'custom' && roots.dirs.length === 0 && !rescan) return { problem: 'scan_type=custom needs scan_dir (";"-separated absolute directories)' };
+  if (scanType !== 'custom' && roots.dirs.length > 0) return { problem: `scan_dir is only valid with scan_type=custom (${scanType} scans the host's own roots)` };
+  return { roots: roots.dirs, ignoreDirs: ignore.dirs };
+}
+
 /** `"37%"`: the scan's own percentage (100% only once the host is done). */
 export function progressText(percent: number): string {
   return `${Math.max(0, Math.min(100, Math.floor(percent)))}%`;

@@ -4,9 +4,12 @@ import { AvIsolateSweep, avIsolatePeriodic } from './isolate-sweep.js';
 import { avScanJobKind } from './job-kind.js';
 import * as m0001 from './migrations/0001_antivirus.js';
 import * as m0002 from './migrations/0002_alarm_whitelist.js';
+import * as m0004 from './migrations/0004_policies.js';
+import { AvPolicyScheduler, avPolicyPeriodic } from './policy-scheduler.js';
 import { AvProgressSweep, avProgressPeriodic } from './progress-sweep.js';
 import { antivirusHandleRoutes } from './routes/handle.js';
 import { antivirusHostRoutes } from './routes/hosts.js';
+import { antivirusPolicyRoutes } from './routes/policy.js';
 import { antivirusResultRoutes } from './routes/results.js';
 import { antivirusTaskRoutes } from './routes/tasks.js';
 import { autoIsolate, antivirusServices } from './services.js';
@@ -19,13 +22,19 @@ import { autoIsolate, antivirusServices } from './services.js';
 export const antivirusFamily: ServerFamily = {
   name: 'antivirus',
   jobKinds: [avScanJobKind, avIsolateJobKind],
-  migrations: { 'antivirus/0001_antivirus': m0001, 'antivirus/0002_alarm_whitelist': m0002 },
+  migrations: { 'antivirus/0001_antivirus': m0001, 'antivirus/0002_alarm_whitelist': m0002, 'antivirus/0004_policies': m0004 },
   quotas: [],
   start: (core) => {
     const services = antivirusServices(core);
     return {
-      routes: [antivirusTaskRoutes(services), antivirusResultRoutes(services), antivirusHostRoutes(services), antivirusHandleRoutes(services)],
-      periodics: [avProgressPeriodic(new AvProgressSweep(core.store.db, autoIsolate(services))), avIsolatePeriodic(new AvIsolateSweep(core.store.db))],
+      routes: [
+        antivirusTaskRoutes(services), antivirusResultRoutes(services), antivirusHostRoutes(services), antivirusHandleRoutes(services),
+        antivirusPolicyRoutes(services),
+      ],
+      periodics: [
+        avProgressPeriodic(new AvProgressSweep(core.store.db, autoIsolate(services))), avIsolatePeriodic(new AvIsolateSweep(core.store.db)),
+        avPolicyPeriodic(new AvPolicyScheduler(services)),
+      ],
     };
   },
 };

@@ -46,7 +46,7 @@ const ID_CHUNK = 500;
 
 /** `%text%` for LIKE, with the wildcards of `text` escaped. */
 const contains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-const like = (column: string, text: string): Expression<SqlBool> => sql<SqlBool>`${sql.ref(column)} like ${contains(text)} escape '\\'`;
+export const like = (column: string, text: string): Expression<SqlBool> => sql<SqlBool>`${sql.ref(column)} like ${contains(text)} escape '\\'`;
 /** An IP inside the agents' JSON array text (`["10.0.0.5"]`). */
 const hasIp = (column: string, ip: string): Expression<SqlBool> => like(column, `"${ip}"`);
 
@@ -136,14 +136,15 @@ export class AvReads {
     return out;
   }
 
-  /** Unrevoked agents of the project within the scope (the hosts a scan may name), by host name. */
-  async listHosts(filter: HostFilter & { projectId: string; scope: EnterpriseScope; hostId?: string | undefined }, page: Page): Promise<{ total: number; rows: Agent[] }> {
+  /** Unrevoked agents of the project within the scope (the hosts a scan may name), by host name; `extra`: a further condition on `agents`. */
+  async listHosts(filter: HostFilter & { projectId: string; scope: EnterpriseScope; hostId?: string | undefined; extra?: Expression<SqlBool> | undefined }, page: Page): Promise<{ total: number; rows: Agent[] }> {
     let q = this.db.selectFrom('agents').where('project_id', '=', filter.projectId).where('revoked_at', 'is', null)
       .where(inScope('enterprise_project_id', filter.scope));
     if (filter.hostId) q = q.where('host_id', '=', filter.hostId);
     if (filter.hostName) q = q.where(like('host_name', filter.hostName));
     if (filter.privateIp) q = q.where(hasIp('private_ips', filter.privateIp));
     if (filter.publicIp) q = q.where(hasIp('public_ips', filter.publicIp));
+    if (filter.extra) q = q.where(filter.extra);
     const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     const rows = await q.selectAll().orderBy('host_name').orderBy('id').limit(page.limit).offset(page.offset).execute();
     return { total: Number(total.n), rows };

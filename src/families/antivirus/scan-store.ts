@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Agent, Database, Task } from '../../store/schema.js';
 import type { TaskStore } from '../../store/task-store.js';
 import { ANTIVIRUS_FAMILY, type AvScanType } from './domain.js';
@@ -26,6 +26,9 @@ export interface NewAvTask {
   payload: AvScanPayload;
   targets: readonly AvTarget[];
   createdBy: string;
+  /** A policy's scheduled run: its start type and id (default `now`, no policy). */
+  startType?: 'now' | 'later' | 'period';
+  policyId?: string | null;
 }
 
 export class AvScanStore {
@@ -35,20 +38,22 @@ export class AvScanStore {
     this.db = db.withTables<AntivirusTables>();
   }
 
-  async createTask(spec: NewAvTask, now = Date.now()): Promise<Task> {
+  /** `before` runs first in the task's transaction (a policy run claims its slot there; throwing creates nothing). */
+  async createTask(spec: NewAvTask, now = Date.now(), before?: (trx: Transaction<Database>) => Promise<void>): Promise<Task> {
     const scanning = spec.targets.filter((t) => t.unavailable === null);
     const { task } = await this.tasks.createTask({
       projectId: spec.projectId, enterpriseProjectId: spec.enterpriseProjectId, family: ANTIVIRUS_FAMILY, kind: spec.scanType,
       name: spec.taskName, params: { scan_type: spec.scanType, hosts: spec.targets.length, paid: spec.paid }, createdBy: spec.createdBy,
       jobs: scanning.map((t) => ({ agentId: t.agent.id, kind: avScanJobKind.name, payload: spec.payload })),
     }, now, {
+      ...(before ? { before } : {}),
       after: async (trx, created, jobs) => {
         const jobByAgent = new Map(jobs.map((j) => [j.agent_id, j.id]));
         const db = trx.withTables<AntivirusTables>();
         await db.insertInto('av_tasks').values({
           task_id: created.id, project_id: spec.projectId, task_name: spec.taskName, scan_type: spec.scanType, action: spec.action,
-          start_type: 'now', whether_paid_task: spec.paid ? 1 : 0, scan_dir: spec.scanDir, ignore_dir: spec.ignoreDir,
-          file_types: JSON.stringify(spec.fileTypes), policy_id: null, start_time: now, end_time: scanning.length === 0 ? now : null,
+          start_type: spec.startType ?? 'now', whether_paid_task: spec.paid ? 1 : 0, scan_dir: spec.scanDir, ignore_dir: spec.ignoreDir,
+          file_types: JSON.stringify(spec.fileTypes), policy_id: spec.policyId ?? null, start_time: now, end_time: scanning.length === 0 ? now : null,
         }).execute();
         for (let i = 0; i < spec.targets.length; i += 200) {
           await db.insertInto('av_task_hosts').values(spec.targets.slice(i, i + 200).map(({ agent, unavailable }) => ({

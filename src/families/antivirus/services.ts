@@ -7,6 +7,7 @@ import type { CoreServices } from '../types.js';
 import { AvHandleStore } from './handle-store.js';
 import { AvHistoryReads } from './history-reads.js';
 import { AvIsolateStore } from './isolate-store.js';
+import { AvPolicyStore } from './policy-store.js';
 import { AvReads } from './reads.js';
 import { AvScanStore } from './scan-store.js';
 
@@ -20,6 +21,7 @@ export interface AntivirusServices {
   handling: AvHandleStore;
   history: AvHistoryReads;
   isolation: AvIsolateStore;
+  policies: AvPolicyStore;
   store: Kysely<Database>;
 }
 
@@ -28,7 +30,7 @@ export function antivirusServices(core: CoreServices): AntivirusServices {
     config: core.config, tasks: core.tasks, notifier: core.notifier,
     scans: new AvScanStore(core.store.db, core.tasks), reads: new AvReads(core.store.db),
     handling: new AvHandleStore(core.store.db), history: new AvHistoryReads(core.store.db),
-    isolation: new AvIsolateStore(core.store.db, core.tasks), store: core.store.db,
+    isolation: new AvIsolateStore(core.store.db, core.tasks), policies: new AvPolicyStore(core.store.db), store: core.store.db,
   };
 }
 

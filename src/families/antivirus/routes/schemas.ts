@@ -66,6 +66,7 @@ export const TaskInfo = Type.Object({
   action: Type.String(), start_time: Int64, task_status: StringEnum(TASK_STATUSES),
   host_num: Int32, success_host_num: Int32, fail_host_num: Int32, cancel_host_num: Int32,
   host_info_list: Type.Array(TaskHostInfo), rescan: Type.Boolean(), whether_paid_task: Type.Boolean(),
+  policy_id: Type.Optional(Type.String({ description: 'Guardpost extension: the policy this task is a run of' })),
 });
 export const ListTasksResponse = hssList(TaskInfo);
 
@@ -122,8 +123,8 @@ export const ListHostsQuery = Type.Object({
   private_ip: Type.Optional(Text(128)),
   public_ip: Type.Optional(Text(128)),
   group_id: Type.Optional(Type.String({ maxLength: 128, description: 'Accepted; Guardpost has no server groups' })),
-  policy_id: Type.Optional(Type.String({ maxLength: 64, description: 'Accepted; policies are not built yet' })),
-  next_start_time: Type.Optional(Type.Integer({ minimum: 0 })),
+  policy_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only the hosts of this policy (of this scan_type)' })),
+  next_start_time: Type.Optional(Type.Integer({ minimum: 0, description: 'Only the hosts of policies whose next run is at this time (ms)' })),
 });
 
 export const ListHostsResponse = hssList(Type.Object({

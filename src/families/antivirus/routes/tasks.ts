@@ -3,11 +3,11 @@ import type { FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
 import { enterpriseFilter, huaweiRoute, ProjectParams } from '../../../api/common/routes.js';
 import { invalidParameter, resourceNotFound } from '../../../server/errors.js';
-import type { Agent } from '../../../store/schema.js';
-import { parseDirList } from '../domain.js';
+import { scanDirectories } from '../domain.js';
 import type { AntivirusServices } from '../services.js';
 import { HostStillScanningError, rescanHosts } from '../rescan.js';
 import type { AvTarget } from '../scan-store.js';
+import { agentsOf, failReasonsOf, launchScan, namedIds } from '../scan-launch.js';
 import { avTargets } from '../targets.js';
 import {
   CreateTaskBody, CreateTaskResponse, EmptyResponse, ListTasksQuery, ListTasksResponse, RegionHeader, ScopeQuery, SwitchTaskBody,
@@ -21,17 +21,6 @@ import { taskInfo } from './views.js';
  */
 
 const DAY_MS = 86_400_000;
-const MAX_NAMED = 20;
-/** FailReasons.reason is at most 100 characters. */
-const REASON_MAX = 100;
-
-const named = (ids: readonly string[]) => ids.slice(0, MAX_NAMED).join(', ') + (ids.length > MAX_NAMED ? ` and ${ids.length - MAX_NAMED} more` : '');
-
-function taskEnterpriseProject(agents: readonly Agent[], scope: readonly string[] | null): string {
-  const distinct = new Set(agents.map((a) => a.enterprise_project_id));
-  return distinct.size === 1 ? [...distinct][0] as string : scope?.[0] ?? '0';
-}
-
 /** The time window of a ListAntiVirusTask query: `last_days` or `begin_time`/`end_time` (≤ 2 days), never both. */
 export function timeWindow(query: Static<typeof ListTasksQuery>, now: number): { minStart?: number; maxStart?: number } {
   const hasRange = query.begin_time !== undefined || query.end_time !== undefined;
@@ -62,7 +51,7 @@ export const antivirusTaskRoutes = (services: AntivirusServices): FastifyPluginA
     if (task.scan_type !== body.scan_type) throw invalidParameter('hss', `scan_type ${body.scan_type} does not match task ${taskId} (${task.scan_type})`);
     const inTask = new Set((await reads.hostRows(taskId)).map((h) => h.host_id));
     const outside = targets.map((t) => t.agent.host_id).filter((id) => !inTask.has(id));
-    if (outside.length > 0) throw resourceNotFound('hss', `host id(s) not in task ${taskId}: ${named(outside)}`);
+    if (outside.length > 0) throw resourceNotFound('hss', `host id(s) not in task ${taskId}: ${namedIds(outside)}`);
     try {
       await rescanHosts(services.store, services.tasks, task, targets);
     } catch (error) {
@@ -75,34 +64,21 @@ export const antivirusTaskRoutes = (services: AntivirusServices): FastifyPluginA
   const create = async (request: FastifyRequest, input: CreateInput, paid: boolean) => {
     const { projectId, body } = input;
     const scope = enterpriseFilter(request, input.enterpriseProjectId, 'hss');
-    const scanDir = parseDirList('scan_dir', body.scan_dir);
-    if ('problem' in scanDir) throw invalidParameter('hss', scanDir.problem);
-    const ignoreDir = parseDirList('ignore_dir', body.ignore_dir);
-    if ('problem' in ignoreDir) throw invalidParameter('hss', ignoreDir.problem);
-    if (body.scan_type === 'custom' && scanDir.dirs.length === 0 && !body.task_id) throw invalidParameter('hss', 'scan_type=custom needs scan_dir (";"-separated absolute directories)');
-    if (body.scan_type !== 'custom' && scanDir.dirs.length > 0) throw invalidParameter('hss', `scan_dir is only valid with scan_type=custom (${body.scan_type} scans the host's own roots)`);
-    const hostIds = [...new Set(body.host_ids)];
-    const agents = await reads.agentsByHostIds(projectId, scope, hostIds);
-    const found = new Set(agents.map((a) => a.host_id));
-    const unknown = hostIds.filter((id) => !found.has(id));
-    if (unknown.length > 0) throw resourceNotFound('hss', `unknown host id(s) in host_ids: ${named(unknown)} (no agent in this project or enterprise project)`);
-    const order = new Map(hostIds.map((id, i) => [id, i]));
-    agents.sort((a, b) => (order.get(a.host_id) ?? 0) - (order.get(b.host_id) ?? 0));
-    const targets = avTargets(agents, offlineAfterMs());
-    const failReasons = targets.filter((t) => t.unavailable !== null)
-      .map((t) => ({ host_id: t.agent.host_id, reason: (t.unavailable as string).slice(0, REASON_MAX) }));
+    const dirs = scanDirectories(body.scan_type, body.scan_dir, body.ignore_dir, Boolean(body.task_id));
+    if ('problem' in dirs) throw invalidParameter('hss', dirs.problem);
+    const { agents, unknown } = await agentsOf(reads, projectId, scope, body.host_ids);
+    if (unknown.length > 0) throw resourceNotFound('hss', `unknown host id(s) in host_ids: ${namedIds(unknown)} (no agent in this project or enterprise project)`);
     if (body.task_id) {
+      const targets = avTargets(agents, offlineAfterMs());
       await rescan(body.task_id, projectId, scope, body, paid, targets);
+      const failReasons = failReasonsOf(targets);
       return { result: failReasons.length === 0, task_id: body.task_id, fail_reasons: failReasons };
     }
-    const fileTypes = body.file_types ?? [];
-    const task = await scans.createTask({
-      projectId, enterpriseProjectId: taskEnterpriseProject(agents, scope), taskName: body.task_name, scanType: body.scan_type, action: body.action,
-      paid, scanDir: body.scan_dir ?? '', ignoreDir: body.ignore_dir ?? '', fileTypes,
-      payload: { scan_type: body.scan_type, roots: scanDir.dirs, ignore_dirs: ignoreDir.dirs, file_types: fileTypes },
-      targets, createdBy: request.principal?.userId ?? 'unknown',
-    });
-    for (const t of targets) if (t.unavailable === null) notifier.notify(t.agent.id);
+    const { task, failReasons } = await launchScan(services, {
+      projectId, scope, taskName: body.task_name, scanType: body.scan_type, action: body.action, paid,
+      scanDir: body.scan_dir ?? '', ignoreDir: body.ignore_dir ?? '', roots: dirs.roots, ignoreDirs: dirs.ignoreDirs, fileTypes: body.file_types ?? [],
+      createdBy: request.principal?.userId ?? 'unknown',
+    }, agents);
     return { result: failReasons.length === 0, task_id: task.id, fail_reasons: failReasons };
   };
 
@@ -152,7 +128,7 @@ export const antivirusTaskRoutes = (services: AntivirusServices): FastifyPluginA
     const hostIds = [...new Set(body.host_ids)];
     const inTask = new Set((await reads.hostRows(body.task_id)).map((h) => h.host_id));
     const unknown = hostIds.filter((id) => !inTask.has(id));
-    if (unknown.length > 0) throw resourceNotFound('hss', `host id(s) not in task ${body.task_id}: ${named(unknown)}`);
+    if (unknown.length > 0) throw resourceNotFound('hss', `host id(s) not in task ${body.task_id}: ${namedIds(unknown)}`);
     await scans.cancelHosts(body.task_id, hostIds);
     return {};
   });

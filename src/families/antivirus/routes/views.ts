@@ -45,6 +45,7 @@ export function taskInfo(t: TaskView, offlineAfterMs: number, now: number) {
     host_num: Math.min(INT32_MAX, t.hosts.length), success_host_num: t.counts.success, fail_host_num: t.counts.fail,
     cancel_host_num: t.counts.cancel, host_info_list: t.hosts.map((h) => hostInfo(h, offlineAfterMs, now)),
     rescan: status !== 'scanning' && (t.counts.fail > 0 || t.counts.cancel > 0), whether_paid_task: t.whether_paid_task === 1,
+    ...(t.policy_id ? { policy_id: t.policy_id } : {}),
   };
 }
 
