@@ -9,7 +9,13 @@ import { antivirusHandleRoutes } from './routes/handle.js';
 import { antivirusHostRoutes } from './routes/hosts.js';
 import { antivirusResultRoutes } from './routes/results.js';
 import { antivirusTaskRoutes } from './routes/tasks.js';
-import { autoIsolate, antivirusServices } from './services.js';
+import { AvAutoIsolation } from './auto-isolation.js';
+import * as m0003 from './migrations/0003_settings.js';
+import { antivirusExportRoutes } from './routes/export.js';
+import { antivirusSettingsRoutes } from './routes/settings.js';
+import { antivirusStatisticRoutes } from './routes/statistic.js';
+import { antivirusResultReport } from './export-report.js';
+import { antivirusServices } from './services.js';
 
 /**
  * HSS antivirus scans (issue #10): tasks over many hosts, one `av-scan` agent job per host run with the agent's
@@ -19,13 +25,18 @@ import { autoIsolate, antivirusServices } from './services.js';
 export const antivirusFamily: ServerFamily = {
   name: 'antivirus',
   jobKinds: [avScanJobKind, avIsolateJobKind],
-  migrations: { 'antivirus/0001_antivirus': m0001, 'antivirus/0002_alarm_whitelist': m0002 },
+  migrations: { 'antivirus/0001_antivirus': m0001, 'antivirus/0002_alarm_whitelist': m0002, 'antivirus/0003_settings': m0003 },
   quotas: [],
   start: (core) => {
     const services = antivirusServices(core);
+    const autoIsolation = new AvAutoIsolation(core.store.db, services.isolation, services.notifier);
     return {
-      routes: [antivirusTaskRoutes(services), antivirusResultRoutes(services), antivirusHostRoutes(services), antivirusHandleRoutes(services)],
-      periodics: [avProgressPeriodic(new AvProgressSweep(core.store.db, autoIsolate(services))), avIsolatePeriodic(new AvIsolateSweep(core.store.db))],
+      routes: [
+        antivirusTaskRoutes(services), antivirusResultRoutes(services), antivirusHostRoutes(services), antivirusHandleRoutes(services),
+        antivirusStatisticRoutes(services), antivirusSettingsRoutes(services), antivirusExportRoutes(services),
+      ],
+      periodics: [avProgressPeriodic(new AvProgressSweep(core.store.db, autoIsolation)), avIsolatePeriodic(new AvIsolateSweep(core.store.db))],
+      reportTypes: [antivirusResultReport(services.reads, core.config.agentOfflineSeconds * 1000)],
     };
   },
 };

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
 import { enterpriseFilter, huaweiRoute, ProjectParams } from '../../../api/common/routes.js';
 import { invalidParameter, resourceNotFound } from '../../../server/errors.js';
+import { payPerScanOff } from './settings.js';
 import type { Agent } from '../../../store/schema.js';
 import { parseDirList } from '../domain.js';
 import type { AntivirusServices } from '../services.js';
@@ -75,6 +76,7 @@ export const antivirusTaskRoutes = (services: AntivirusServices): FastifyPluginA
   const create = async (request: FastifyRequest, input: CreateInput, paid: boolean) => {
     const { projectId, body } = input;
     const scope = enterpriseFilter(request, input.enterpriseProjectId, 'hss');
+    if (paid && !(await services.settings.get(projectId)).payPerScan) throw payPerScanOff();
     const scanDir = parseDirList('scan_dir', body.scan_dir);
     if ('problem' in scanDir) throw invalidParameter('hss', scanDir.problem);
     const ignoreDir = parseDirList('ignore_dir', body.ignore_dir);
