@@ -104,6 +104,9 @@ describe('the auto-kill setting (ListAutoKillVirusStatus / StartAutoKillVirusSta
 
     ok(await hss(ts, 'POST', '/setting/virus-kill', { body: {} }), 'enabled omitted = false');
     assert.deepEqual(ok(await hss(ts, 'GET', '/setting/virus-kill'), 'get'), { enabled: false });
+    ok(await hss(ts, 'POST', '/setting/virus-kill', { body: { enabled: true } }), 'on again');
+    ok(await hss(ts, 'POST', '/setting/virus-kill'), 'no body (the SDK with Body unset) = false');
+    assert.deepEqual(ok(await hss(ts, 'GET', '/setting/virus-kill'), 'get'), { enabled: false });
     const manualOffAgain = { path: '/srv/manual-off-again', signature: 'Unix.Trojan.Mirai-1', sha256: '6'.repeat(64) };
     await scanWith(ts, agent, [manualOffAgain]);
     await run.progress.run();

@@ -33,6 +33,10 @@ export const antivirusExportRoutes = (services: AntivirusServices): FastifyPlugi
       params: ProjectParams, querystring: ExportQuery, headers: RegionHeader, body: ExportBody,
       response: { 200: Type.Object({ task_id: Type.String() }) },
     },
+    // The SDK sends no body when the request's body is unset (it is optional there): every field is exported.
+    preValidation: async (request) => {
+      request.body ??= {};
+    },
   }, async (request) => {
     const q = request.query;
     const scope = enterpriseFilter(request, q.enterprise_project_id, 'hss');

@@ -23,9 +23,10 @@ const FreeQuotaResponse = Type.Object({
   report_already_given: Type.Boolean(), report_free_quota: Int32,
 });
 
-const schema = <Extra extends object>(operationId: string, summary: string, extra: Extra) => ({
+const schema = <Extra extends object>(operationId: string, summary: string, extra: Extra, preValidation?: (request: { body: unknown }) => Promise<void>) => ({
   config: huaweiRoute('hss'),
   schema: { operationId, tags: ['hss'], summary, params: ProjectParams, querystring: ScopeQuery, headers: RegionHeader, ...extra },
+  ...(preValidation ? { preValidation } : {}),
 });
 
 const INT32_MAX = 2_147_483_647;
@@ -58,8 +59,12 @@ export const antivirusSettingsRoutes = (services: AntivirusServices): FastifyPlu
   });
 
   app.post('/v5/:project_id/setting/virus-kill', schema('StartAutoKillVirusStatus',
-    'HSS StartAutoKillVirusStatus: turn automatic isolate-and-kill of new detections on or off', { body: AutoKillBody, response: { 200: EmptyResponse } }),
-  async (request) => {
+    'HSS StartAutoKillVirusStatus: turn automatic isolate-and-kill of new detections on or off', {
+      body: AutoKillBody, response: { 200: EmptyResponse },
+    }, async (request) => {
+    // The SDK sends no body when the request's body is unset: `enabled` takes its default, false.
+    request.body ??= {};
+  }), async (request) => {
     enterpriseFilter(request, request.query.enterprise_project_id, 'hss');
     await settings.set(request.params.project_id, { autoKill: request.body.enabled ?? false });
     return {};
