@@ -33,8 +33,21 @@ export const TRANSITIONS: Record<StateOperation, Transition> = {
 
 export const isStateOperation = (op: OperateType): op is StateOperation => (STATE_OPERATIONS as readonly string[]).includes(op);
 
-/** What ListAntiVirusResult offers next for a result in this handling (`operate_accept_list`). */
-export function acceptedOperations(handleMethod: string | null): string[] {
+/** Isolation states in which the file is (or is being moved) out of place: ListAntiVirusResult `isolate_tag` is not `none`. */
+export const ISOLATED_STATES = ['isolating', 'isolated', 'restoring'] as const;
+
+/** ListAntiVirusResult `isolate_tag`: who isolated the file (`auto_isolate` | `manual`), `none` while it is in place. */
+export function isolateTag(isolateState: string | null, origin: string | null): 'auto_isolate' | 'manual' | 'none' {
+  if (!(ISOLATED_STATES as readonly (string | null)[]).includes(isolateState)) return 'none';
+  return origin === 'auto' ? 'auto_isolate' : 'manual';
+}
+
+/**
+ * What ListAntiVirusResult offers next for a result (`operate_accept_list`): nothing while its av-isolate job moves
+ * the file (isolating / restoring), the restore once isolated, else the operations its handling allows.
+ */
+export function acceptedOperations(handleMethod: string | null, isolateState: string | null = null): string[] {
+  if (isolateState === 'isolating' || isolateState === 'restoring') return [];
   if (handleMethod === null) return ['mark_as_handled', 'ignore', 'add_to_alarm_whitelist', 'manual_isolate_and_kill'];
   if (handleMethod === 'isolate_and_kill') return ['do_not_isolate_or_kill'];
   return STATE_OPERATIONS.filter((op) => TRANSITIONS[op].requires === handleMethod);

@@ -12,7 +12,13 @@ import { antivirusHostRoutes } from './routes/hosts.js';
 import { antivirusPolicyRoutes } from './routes/policy.js';
 import { antivirusResultRoutes } from './routes/results.js';
 import { antivirusTaskRoutes } from './routes/tasks.js';
-import { autoIsolate, antivirusServices } from './services.js';
+import { AvAutoIsolation } from './auto-isolation.js';
+import * as m0003 from './migrations/0003_settings.js';
+import { antivirusExportRoutes } from './routes/export.js';
+import { antivirusSettingsRoutes } from './routes/settings.js';
+import { antivirusStatisticRoutes } from './routes/statistic.js';
+import { antivirusResultReport } from './export-report.js';
+import { antivirusServices } from './services.js';
 
 /**
  * HSS antivirus scans (issue #10): tasks over many hosts, one `av-scan` agent job per host run with the agent's
@@ -22,19 +28,23 @@ import { autoIsolate, antivirusServices } from './services.js';
 export const antivirusFamily: ServerFamily = {
   name: 'antivirus',
   jobKinds: [avScanJobKind, avIsolateJobKind],
-  migrations: { 'antivirus/0001_antivirus': m0001, 'antivirus/0002_alarm_whitelist': m0002, 'antivirus/0004_policies': m0004 },
+  migrations: {
+    'antivirus/0001_antivirus': m0001, 'antivirus/0002_alarm_whitelist': m0002, 'antivirus/0003_settings': m0003, 'antivirus/0004_policies': m0004,
+  },
   quotas: [],
   start: (core) => {
     const services = antivirusServices(core);
+    const autoIsolation = new AvAutoIsolation(core.store.db, services.isolation, services.notifier);
     return {
       routes: [
         antivirusTaskRoutes(services), antivirusResultRoutes(services), antivirusHostRoutes(services), antivirusHandleRoutes(services),
-        antivirusPolicyRoutes(services),
+        antivirusPolicyRoutes(services), antivirusStatisticRoutes(services), antivirusSettingsRoutes(services), antivirusExportRoutes(services),
       ],
       periodics: [
-        avProgressPeriodic(new AvProgressSweep(core.store.db, autoIsolate(services))), avIsolatePeriodic(new AvIsolateSweep(core.store.db)),
+        avProgressPeriodic(new AvProgressSweep(core.store.db, autoIsolation)), avIsolatePeriodic(new AvIsolateSweep(core.store.db)),
         avPolicyPeriodic(new AvPolicyScheduler(services)),
       ],
+      reportTypes: [antivirusResultReport(services.reads, core.config.agentOfflineSeconds * 1000)],
     };
   },
 };

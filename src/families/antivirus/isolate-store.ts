@@ -19,6 +19,8 @@ export type IsolateOperation = 'manual_isolate_and_kill' | 'do_not_isolate_or_ki
 export interface IsolateRequest {
   projectId: string; scope: EnterpriseScope; operation: IsolateOperation; resultIds: readonly string[]; memo: string;
   userId: string; userName: string;
+  /** Who isolates (ListAntiVirusResult `isolate_tag`): `auto` for the automatic isolation, else `manual`. */
+  origin?: 'auto' | 'manual';
 }
 
 export type IsolateOutcome = { ok: true; agentIds: string[] } | { ok: false; unknown: string[]; wrongState: string[]; incapable: string[] };
@@ -88,6 +90,7 @@ export class AvIsolateStore {
             const updated = await db.updateTable('av_results').set({
               isolate_state: isolate ? 'isolating' : 'restoring', isolate_job_id: jobs[i]?.id ?? null, isolate_reason: null,
               handle_status: 'handled', handle_method: 'isolate_and_kill', memo: req.memo === '' ? null : req.memo, updated_at: now,
+              auto_isolate_pending: 0, ...(isolate ? { isolate_origin: req.origin ?? 'manual' } : {}),
             }).where('result_id', '=', r.result_id)
               .where((eb) => (r.isolate_state === null ? eb('isolate_state', 'is', null) : eb('isolate_state', '=', r.isolate_state)))
               .executeTakeFirst();

@@ -79,6 +79,9 @@ export class AvPolicyScheduler {
     const skip = async (reason: string) => (await policies.claim(policy, next, now) ? { policyId: policy.policy_id, taskId: null, skipped: reason } : null);
     const { agents } = await agentsOf(reads, policy.project_id, null, await policies.hostIds(policy.policy_id));
     if (agents.length === 0) return skip('none of the policy\'s hosts is enrolled any more');
+    if (policy.whether_paid_task === 1 && !(await this.services.settings.get(policy.project_id)).payPerScan) {
+      return skip('pay-per-scan is switched off for this project (ChangeAntivirusPayPerScanStatus)');
+    }
     const claim = async (trx: Kysely<Database>) => {
       if (!(await policies.claim(policy, next, now, trx))) throw new RunTakenElsewhere();
     };

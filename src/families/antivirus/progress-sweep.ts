@@ -5,22 +5,25 @@ import type { Database } from '../../store/schema.js';
 import { classifySignature } from './classify.js';
 import { MAX_DETECTIONS_STORED } from './domain.js';
 import { avScanJobKind, type AvScanProgressDetail, type AvScanResult } from './job-kind.js';
+import { PENDING_AUTO_KILL, PENDING_TASK_ACTION, type AvAutoIsolation } from './auto-isolation.js';
 import { whitelistedPairs } from './handle-store.js';
 import { closeTaskIfDone } from './scan-store.js';
+import { readSettings } from './settings-store.js';
+import { projectWhiteRules, ruleMatches } from './white-rules.js';
 import type { AntivirusDatabase, AntivirusTables } from './tables.js';
 
 /**
  * Moves hosts that are `scanning` along with their jobs, on any replica: running jobs copy their progress detail
  * (files, bytes, detections, percent) into the host row; ended jobs set the host's final status (`success`,
  * `fail` with the job's reason — e.g. the lease reaper's "agent lost" —, `cancel`) and store the detections as
- * result rows, leaving out those on the project's alarm whitelist (same hash and path); an `action=auto` task's
- * new results are then handed to `autoIsolate`. Every write is conditional on the host still being `scanning` with that job, and result rows are
- * unique per job + path + signature, so two replicas sweeping at once store everything once.
+ * result rows, leaving out those on the project's alarm whitelist (same hash and path) or matched by one of its
+ * whitelist rules. The new results of an `action=auto` task, or of any task while the project's auto-kill setting
+ * is on, are stored pending automatic isolation, which each pass then drains (auto-isolation.ts). Every write is
+ * conditional on the host still being `scanning` with that job, and result rows are unique per job + path +
+ * signature, so two replicas sweeping at once store everything once.
  */
 
 const BATCH = 500;
-
-export type AutoIsolate = (projectId: string, resultIds: readonly string[]) => Promise<void>;
 
 interface HostJobRow {
   task_id: string; host_id: string; agent_id: string; project_id: string; job_id: string;
@@ -40,8 +43,8 @@ function parseJson<T>(text: string | null): T | null {
 export class AvProgressSweep {
   private readonly db: Kysely<AntivirusDatabase>;
 
-  /** `autoIsolate`: called with a task's new results when its `action` is `auto` (isolate them at once). */
-  constructor(db: Kysely<Database>, private readonly autoIsolate?: AutoIsolate) {
+  /** `autoIsolation`: drained after each pass (without it, pending results wait for a sweep that has one). */
+  constructor(db: Kysely<Database>, private readonly autoIsolation?: AvAutoIsolation) {
     this.db = db.withTables<AntivirusTables>();
   }
 
@@ -58,6 +61,7 @@ export class AvProgressSweep {
       if (row.state === 'queued' || row.state === 'running') changed += await this.copyProgress(row, now);
       else changed += await this.finish(row, now);
     }
+    if (this.autoIsolation) changed += await this.autoIsolation.drain();
     return changed;
   }
 
@@ -84,7 +88,7 @@ export class AvProgressSweep {
     const result = row.state === 'succeeded' ? parseJson<AvScanResult>(row.result) : null;
     const status = row.state === 'succeeded' ? 'success' : row.state === 'cancelled' ? 'cancel' : 'fail';
     const reason = status === 'success' ? '' : (row.failure_reason ?? `the scan job ended ${row.state}`).slice(0, 1000);
-    const stored = await this.db.transaction().execute(async (trx): Promise<{ changed: number; auto: string[] }> => {
+    return this.db.transaction().execute(async (trx): Promise<number> => {
       const db = trx.withTables<AntivirusTables>();
       const updated = await db.updateTable('av_task_hosts').set({
         host_task_status: status, fail_reason: reason, end_time: now, updated_at: now,
@@ -94,31 +98,30 @@ export class AvProgressSweep {
         } : {}),
       }).where('task_id', '=', row.task_id).where('host_id', '=', row.host_id).where('job_id', '=', row.job_id)
         .where('host_task_status', '=', 'scanning').executeTakeFirst();
-      if (Number(updated.numUpdatedRows) === 0) return { changed: 0, auto: [] };
+      if (Number(updated.numUpdatedRows) === 0) return 0;
       const found = (result?.detections ?? []).slice(0, MAX_DETECTIONS_STORED);
-      const whitelisted = await whitelistedPairs(db, row.project_id, found.map((d) => d.sha256));
-      const detections = found.filter((d) => !whitelisted.has(`${d.sha256}\0${d.path}`));
-      for (let i = 0; i < detections.length; i += 100) {
-        await db.insertInto('av_results').values(detections.slice(i, i + 100).map((d) => {
-          const kind = classifySignature(d.signature);
-          return {
-            result_id: newUuid(), project_id: row.project_id, task_id: row.task_id, host_id: row.host_id, agent_id: row.agent_id, job_id: row.job_id,
-            file_path: d.path, malware_name: d.signature, malware_type: kind.malware_type, event_type: kind.event_type, severity: kind.severity,
-            file_hash: d.sha256, file_size: d.size, file_attr: d.mode, file_owner: d.owner, file_mtime: d.mtime_ms, file_ctime: d.ctime_ms,
-            occur_time: d.found_at, handle_status: 'unhandled', handle_method: null, memo: null, isolate_state: null, vault_ref: null,
-            isolate_job_id: null, isolate_reason: null, updated_at: now,
-          };
-        })).onConflict((oc) => oc.columns(['job_id', 'file_path', 'malware_name']).doNothing()).execute();
-      }
+      if (found.length > 0) await this.storeDetections(db, row, found, now);
       await closeTaskIfDone(db, row.task_id, now);
-      const task = await db.selectFrom('av_tasks').select('action').where('task_id', '=', row.task_id).executeTakeFirst();
-      if (task?.action !== 'auto' || detections.length === 0) return { changed: 1, auto: [] };
-      const ids = await db.selectFrom('av_results').select('result_id').where('job_id', '=', row.job_id).execute();
-      return { changed: 1, auto: ids.map((r) => r.result_id) };
+      return 1;
     });
-    // Only the replica whose write moved the host gets here with results, so each is isolated once.
-    if (stored.auto.length > 0 && this.autoIsolate) await this.autoIsolate(row.project_id, stored.auto);
-    return stored.changed;
+  }
+
+  private async storeDetections(db: Kysely<AntivirusDatabase>, row: HostJobRow, found: AvScanResult['detections'], now: number): Promise<void> {
+    const whitelisted = await whitelistedPairs(db, row.project_id, found.map((d) => d.sha256));
+    const rules = await projectWhiteRules(db, row.project_id);
+    const detections = found.map((d) => ({ d, kind: classifySignature(d.signature) }))
+      .filter(({ d, kind }) => !whitelisted.has(`${d.sha256}\0${d.path}`) && !rules.some((r) => ruleMatches(r, kind.event_type, d.path)));
+    const task = await db.selectFrom('av_tasks').select('action').where('task_id', '=', row.task_id).executeTakeFirst();
+    const pending = task?.action === 'auto' ? PENDING_TASK_ACTION : (await readSettings(db, row.project_id)).autoKill ? PENDING_AUTO_KILL : 0;
+    for (let i = 0; i < detections.length; i += 100) {
+      await db.insertInto('av_results').values(detections.slice(i, i + 100).map(({ d, kind }) => ({
+        result_id: newUuid(), project_id: row.project_id, task_id: row.task_id, host_id: row.host_id, agent_id: row.agent_id, job_id: row.job_id,
+        file_path: d.path, malware_name: d.signature, malware_type: kind.malware_type, event_type: kind.event_type, severity: kind.severity,
+        file_hash: d.sha256, file_size: d.size, file_attr: d.mode, file_owner: d.owner, file_mtime: d.mtime_ms, file_ctime: d.ctime_ms,
+        occur_time: d.found_at, handle_status: 'unhandled', handle_method: null, memo: null, isolate_state: null, vault_ref: null,
+        isolate_job_id: null, isolate_reason: null, isolate_origin: null, auto_isolate_pending: pending, updated_at: now,
+      }))).onConflict((oc) => oc.columns(['job_id', 'file_path', 'malware_name']).doNothing()).execute();
+    }
   }
 }
 

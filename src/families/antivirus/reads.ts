@@ -1,7 +1,8 @@
-import { sql, type Kysely, type SqlBool, type Expression } from 'kysely';
+import { sql, type Kysely, type SqlBool, type Expression, type ExpressionBuilder } from 'kysely';
 import { inScope, type EnterpriseScope } from '../../store/scope.js';
 import type { Agent, Database } from '../../store/schema.js';
 import { ANTIVIRUS_FAMILY, type HostCounts } from './domain.js';
+import { ISOLATED_STATES } from './handling.js';
 import type { AntivirusDatabase, AntivirusTables, AvResultRow, AvTaskHostRow, AvTaskRow } from './tables.js';
 
 /**
@@ -34,6 +35,8 @@ export interface ResultFilter extends HostFilter {
   filePath?: string | undefined;
   fileHash?: string | undefined;
   taskName?: string | undefined;
+  /** true: isolated by hand (isolate_tag `manual`); false: every other result. */
+  manualIsolate?: boolean | undefined;
 }
 
 export type TaskHostView = AvTaskHostRow & Pick<Agent, 'host_name' | 'private_ips' | 'public_ips' | 'asset_value' | 'os_name' | 'os_type' |
@@ -164,6 +167,17 @@ export class AvReads {
     if (filter.hostName) q = q.where(like('agents.host_name', filter.hostName));
     if (filter.privateIp) q = q.where(hasIp('agents.private_ips', filter.privateIp));
     if (filter.publicIp) q = q.where(hasIp('agents.public_ips', filter.publicIp));
+    if (filter.manualIsolate !== undefined) {
+      const states = [...ISOLATED_STATES];
+      // Spelled out both ways: NOT over the NULL columns of never-isolated results would drop them.
+      const manual = (eb: ExpressionBuilder<AntivirusDatabase, 'av_results'>) =>
+        eb.and([eb('av_results.isolate_origin', '=', 'manual'), eb('av_results.isolate_state', 'in', states)]);
+      const notManual = (eb: ExpressionBuilder<AntivirusDatabase, 'av_results'>) => eb.or([
+        eb('av_results.isolate_origin', 'is', null), eb('av_results.isolate_origin', '<>', 'manual'),
+        eb('av_results.isolate_state', 'is', null), eb('av_results.isolate_state', 'not in', states),
+      ]);
+      q = q.where((eb) => (filter.manualIsolate ? manual(eb) : notManual(eb)));
+    }
     const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     const rows = await q.selectAll('av_results')
       .select(['av_tasks.task_name', 'agents.host_name', 'agents.private_ips', 'agents.public_ips', 'agents.asset_value', 'agents.os_name',

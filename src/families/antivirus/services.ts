@@ -10,6 +10,8 @@ import { AvIsolateStore } from './isolate-store.js';
 import { AvPolicyStore } from './policy-store.js';
 import { AvReads } from './reads.js';
 import { AvScanStore } from './scan-store.js';
+import { AvSettingsStore } from './settings-store.js';
+import { AvStatistics, freeQuotaFromEnv } from './statistic.js';
 
 /** What the antivirus routes use, built once when the family starts. */
 export interface AntivirusServices {
@@ -22,6 +24,11 @@ export interface AntivirusServices {
   history: AvHistoryReads;
   isolation: AvIsolateStore;
   policies: AvPolicyStore;
+  settings: AvSettingsStore;
+  statistics: AvStatistics;
+  /** Free pay-per-scan host scans per month (ShowAntivirusFreeQuota). */
+  freeQuota: number;
+  exports: CoreServices['exports'];
   store: Kysely<Database>;
 }
 
@@ -30,25 +37,7 @@ export function antivirusServices(core: CoreServices): AntivirusServices {
     config: core.config, tasks: core.tasks, notifier: core.notifier,
     scans: new AvScanStore(core.store.db, core.tasks), reads: new AvReads(core.store.db),
     handling: new AvHandleStore(core.store.db), history: new AvHistoryReads(core.store.db),
-    isolation: new AvIsolateStore(core.store.db, core.tasks), policies: new AvPolicyStore(core.store.db), store: core.store.db,
-  };
-}
-
-/**
- * `action=auto` tasks: their new results are isolated at once, in batches of 100, as the system user. Results whose
- * host cannot isolate stay unhandled (the batch is refused as a whole, so it is retried one result at a time).
- */
-export function autoIsolate(services: AntivirusServices) {
-  return async (projectId: string, resultIds: readonly string[]): Promise<void> => {
-    const start = (ids: readonly string[]) => services.isolation.start({
-      projectId, scope: null, operation: 'manual_isolate_and_kill', resultIds: ids, memo: 'isolated automatically (task action auto)',
-      userId: 'system', userName: 'system',
-    });
-    for (let i = 0; i < resultIds.length; i += 100) {
-      const batch = resultIds.slice(i, i + 100);
-      const outcomes = [await start(batch)];
-      if (!outcomes[0]?.ok) for (const id of batch) outcomes.push(await start([id]));
-      for (const outcome of outcomes) for (const agentId of outcome.ok ? outcome.agentIds : []) services.notifier.notify(agentId);
-    }
+    isolation: new AvIsolateStore(core.store.db, core.tasks), policies: new AvPolicyStore(core.store.db), settings: new AvSettingsStore(core.store.db),
+    statistics: new AvStatistics(core.store.db), freeQuota: freeQuotaFromEnv(core.config.env), exports: core.exports, store: core.store.db,
   };
 }

@@ -49,6 +49,10 @@ export interface AvResultsTable {
   /** The `av-isolate` job moving the file (migration 0002); null before any. */
   isolate_job_id: string | null;
   isolate_reason: string | null;
+  /** Who started the current isolation: `auto` (task action or the auto-kill setting) or `manual` (migration 0003). */
+  isolate_origin: string | null;
+  /** 1 while the result waits for automatic isolation (stored with the result; cleared once it is queued or refused). */
+  auto_isolate_pending: number;
   updated_at: number;
 }
 
@@ -63,12 +67,24 @@ export interface AvAlarmWhitelistTable {
   project_id: string; file_hash: string; file_path: string; created_by: string; created_at: number;
 }
 
+/** Per-project switches (migration antivirus/0003_settings); a project without a row has the defaults. */
+export interface AvSettingsTable {
+  project_id: string; pay_per_scan_enabled: number; auto_kill_enabled: number; updated_at: number;
+}
+
+/** An alarm whitelist rule (HandleAntiVirusResult `event_white_rules`): later detections it matches are not stored. */
+export interface AvWhiteRulesTable {
+  project_id: string; event_type: number; field_key: string; judge_type: string; field_value: string; created_by: string; created_at: number;
+}
+
 export type AntivirusTables = {
   av_tasks: AvTasksTable;
   av_task_hosts: AvTaskHostsTable;
   av_results: AvResultsTable;
   av_handle_history: AvHandleHistoryTable;
   av_alarm_whitelist: AvAlarmWhitelistTable;
+  av_settings: AvSettingsTable;
+  av_white_rules: AvWhiteRulesTable;
 };
 
 export type AntivirusDatabase = Database & AntivirusTables;

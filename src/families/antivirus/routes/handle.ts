@@ -26,7 +26,12 @@ export const antivirusHandleRoutes = (services: AntivirusServices): FastifyPlugi
     const body = request.body;
     const scope = enterpriseFilter(request, request.query.enterprise_project_id, 'hss');
     const results = body.operate_results ?? [];
-    if (results.length === 0) throw invalidParameter('hss', 'operate_results must name at least one result');
+    const rules = body.event_white_rules ?? [];
+    const ruleOperation = body.operate_type === 'add_to_alarm_whitelist' || body.operate_type === 'remove_from_alarm_whitelist';
+    if (rules.length > 0 && !ruleOperation) {
+      throw invalidParameter('hss', 'event_white_rules apply only with operate_type add_to_alarm_whitelist or remove_from_alarm_whitelist');
+    }
+    if (results.length === 0 && rules.length === 0) throw invalidParameter('hss', 'operate_results must name at least one result');
     const principal = request.principal;
     if (!isStateOperation(body.operate_type)) {
       const started = await services.isolation.start({
@@ -45,9 +50,10 @@ export const antivirusHandleRoutes = (services: AntivirusServices): FastifyPlugi
     }
     const outcome = await services.handling.handle({
       projectId, scope, operation: body.operate_type, resultIds: results.map((r) => r.result_id), memo: body.memo ?? '',
-      userId: principal?.userId ?? 'unknown', userName: principal?.userName ?? 'unknown',
+      userId: principal?.userId ?? 'unknown', userName: principal?.userName ?? 'unknown', rules,
     });
     if (!outcome.ok) {
+      if (outcome.rule) throw outcome.rule.code === 'unknown' ? resourceNotFound('hss', outcome.rule.message) : invalidParameter('hss', outcome.rule.message);
       if (outcome.unknown.length > 0) throw resourceNotFound('hss', `unknown result id(s) in operate_results: ${named(outcome.unknown)}`);
       throw invalidParameter('hss', `operate_type ${body.operate_type} does not apply to result(s) ${named(outcome.wrongState)} in their current handling`);
     }

@@ -19,7 +19,7 @@ export const antivirusResultRoutes = (services: AntivirusServices): FastifyPlugi
     const { total, rows } = await services.reads.listResults({
       projectId, scope, handleStatus: q.handle_status || undefined, severities: q.severity_list, assetValue: q.asset_value || undefined,
       malwareName: q.malware_name, filePath: q.file_path, fileHash: q.file_hash, taskName: q.task_name,
-      hostName: q.host_name, privateIp: q.private_ip, publicIp: q.public_ip,
+      hostName: q.host_name, privateIp: q.private_ip, publicIp: q.public_ip, manualIsolate: q.manual_isolate,
     }, { offset: q.offset, limit: q.limit });
     const now = Date.now();
     return { total_num: total, data_list: rows.map((r) => resultInfo(r, services.config.agentOfflineSeconds * 1000, now)) };

@@ -89,7 +89,7 @@ export const ListResultsQuery = Type.Object({
   file_path: Type.Optional(Text(512)),
   file_hash: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9A-Fa-f]+$' })),
   task_name: Type.Optional(TaskName),
-  manual_isolate: Type.Optional(Type.Boolean({ description: 'Accepted; isolation is not built yet' })),
+  manual_isolate: Type.Optional(Type.Boolean({ description: 'true: results isolated by HandleAntiVirusResult (isolate_tag manual); false: the others' })),
 });
 
 const ResultInfo = Type.Object({
@@ -109,6 +109,7 @@ const ResultInfo = Type.Object({
   memo: Type.Optional(Type.String()),
   operate_accept_list: Type.Array(Type.String()),
   operate_detail_list: Type.Array(Type.Object({ hash: Type.String(), keyword: Type.String() })),
+  isolate_tag: StringEnum(['auto_isolate', 'manual', 'none']),
 });
 export const ListResultsResponse = hssList(ResultInfo);
 

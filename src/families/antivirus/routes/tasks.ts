@@ -4,6 +4,7 @@ import type { Static } from 'typebox';
 import { enterpriseFilter, huaweiRoute, ProjectParams } from '../../../api/common/routes.js';
 import { invalidParameter, resourceNotFound } from '../../../server/errors.js';
 import { scanDirectories } from '../domain.js';
+import { payPerScanOff } from './settings.js';
 import type { AntivirusServices } from '../services.js';
 import { HostStillScanningError, rescanHosts } from '../rescan.js';
 import type { AvTarget } from '../scan-store.js';
@@ -64,6 +65,7 @@ export const antivirusTaskRoutes = (services: AntivirusServices): FastifyPluginA
   const create = async (request: FastifyRequest, input: CreateInput, paid: boolean) => {
     const { projectId, body } = input;
     const scope = enterpriseFilter(request, input.enterpriseProjectId, 'hss');
+    if (paid && !(await services.settings.get(projectId)).payPerScan) throw payPerScanOff();
     const dirs = scanDirectories(body.scan_type, body.scan_dir, body.ignore_dir, Boolean(body.task_id));
     if ('problem' in dirs) throw invalidParameter('hss', dirs.problem);
     const { agents, unknown } = await agentsOf(reads, projectId, scope, body.host_ids);

@@ -1,5 +1,5 @@
 import { agentStatus } from '../../../core/host-facts.js';
-import { acceptedOperations } from '../handling.js';
+import { acceptedOperations, isolateTag } from '../handling.js';
 import { deriveTaskStatus, progressText, type AvTaskStatus } from '../domain.js';
 import type { ResultView, TaskHostView, TaskView } from '../reads.js';
 
@@ -67,7 +67,8 @@ export function resultInfo(r: ResultView, offlineAfterMs: number, now: number) {
     handle_status: r.handle_status,
     ...(r.handle_method ? { handle_method: r.handle_method } : {}),
     ...(r.memo ? { memo: r.memo } : {}),
-    operate_accept_list: acceptedOperations(r.handle_method),
+    operate_accept_list: acceptedOperations(r.handle_method, r.isolate_state),
     operate_detail_list: [{ hash: r.file_hash, keyword: r.file_path }],
+    isolate_tag: isolateTag(r.isolate_state, r.isolate_origin),
   };
 }
