@@ -2,6 +2,7 @@ import type { AgentFamily } from '../../core/family.js';
 import type { AgentJobHandler } from '../../agent/handlers/handler.js';
 import { antivirusHandler } from './agent-handler.js';
 import { avIsolateHandler } from './isolate-handler.js';
+import { antivirusRequirement } from './requirements.js';
 
 const absolute = (value: string) => (value === '' || value.startsWith('/') ? null : 'takes an absolute path');
 
@@ -9,10 +10,15 @@ const absolute = (value: string) => (value === '' || value.startsWith('/') ? nul
 export const antivirusAgentFamily: AgentFamily<AgentJobHandler> = {
   name: 'antivirus',
   handlers: [antivirusHandler, avIsolateHandler],
+  requirements: [antivirusRequirement],
   options: [
     {
       flag: 'av-socket', env: 'GUARDPOST_AV_SOCKET',
       description: 'use the clamd listening on this unix socket instead of starting a private one', validate: absolute,
+    },
+    {
+      flag: 'av-clamd', env: 'GUARDPOST_AV_CLAMD',
+      description: 'the clamd binary to run (default: clamd in /usr/sbin, /usr/bin, … or on PATH)', validate: absolute,
     },
     {
       flag: 'av-work-dir', env: 'GUARDPOST_AV_WORK_DIR',

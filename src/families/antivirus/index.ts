@@ -1,4 +1,5 @@
 import type { ServerFamily } from '../types.js';
+import { antivirusCli } from './cli/index.js';
 import { avIsolateJobKind } from './isolate-job-kind.js';
 import { AvIsolateSweep, avIsolatePeriodic } from './isolate-sweep.js';
 import { avScanJobKind } from './job-kind.js';
@@ -21,6 +22,7 @@ export const antivirusFamily: ServerFamily = {
   jobKinds: [avScanJobKind, avIsolateJobKind],
   migrations: { 'antivirus/0001_antivirus': m0001, 'antivirus/0002_alarm_whitelist': m0002 },
   quotas: [],
+  cli: [antivirusCli],
   start: (core) => {
     const services = antivirusServices(core);
     return {
