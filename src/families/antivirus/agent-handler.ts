@@ -2,12 +2,13 @@ import { readdirSync, readFileSync, existsSync, promises as fsp } from 'node:fs'
 import { defineAgentHandler, type AgentOptionValues } from '../../agent/handlers/handler.js';
 import { unmetReason } from '../../agent/engine-deps.js';
 import {
-  ClamdSupervisor, guardpostSignatureDir, hostFullScanRoots, hostQuickScanRoots, isDatabaseFile, OFFICIAL_DATABASE_DIR, runTreeScan,
+  ClamdSupervisor, guardpostSignatureDir, hostFullScanRoots, isDatabaseFile, OFFICIAL_DATABASE_DIR, runTreeScan,
   type TreeScanResult,
 } from '../../engines/antivirus/index.js';
 import { MAX_DETECTIONS_STORED } from './domain.js';
 import { avScanJobKind, type AvDetection, type AvScanProgressDetail, type AvScanResult } from './job-kind.js';
 import { fileModeText } from './file-mode.js';
+import { quickRootsFor } from './quick-roots.js';
 import { antivirusRequirement } from './requirements.js';
 
 /**
@@ -132,7 +133,7 @@ export const antivirusHandler = defineAgentHandler({
       capabilityCache = null;
       return { outcome: 'failed', reason };
     }
-    const roots = payload.scan_type === 'quick' ? await hostQuickScanRoots()
+    const roots = payload.scan_type === 'quick' ? await quickRootsFor(options)
       : payload.scan_type === 'full' ? await hostFullScanRoots() : payload.roots;
     if (roots.length === 0) return { outcome: 'failed', reason: 'nothing to scan: the scan has no root directories' };
     const foundAt = new Map<string, number>();

@@ -2,6 +2,7 @@ import type { AgentFamily } from '../../core/family.js';
 import type { AgentJobHandler } from '../../agent/handlers/handler.js';
 import { antivirusHandler } from './agent-handler.js';
 import { avIsolateHandler } from './isolate-handler.js';
+import { QUICK_ROOTS_FLAG, validateQuickRoots } from './quick-roots.js';
 import { antivirusRequirement } from './requirements.js';
 
 const absolute = (value: string) => (value === '' || value.startsWith('/') ? null : 'takes an absolute path');
@@ -27,6 +28,11 @@ export const antivirusAgentFamily: AgentFamily<AgentJobHandler> = {
     {
       flag: 'av-vault-dir', env: 'GUARDPOST_AV_VAULT_DIR',
       description: 'root-only quarantine vault for isolated files (default /var/lib/guardpost/av-vault)', validate: absolute,
+    },
+    {
+      flag: QUICK_ROOTS_FLAG, env: 'GUARDPOST_AV_QUICK_ROOTS',
+      description: '";"-separated absolute directories quick scans cover instead of the built-in list (temp, home, autostart, binary and web dirs, running executables)',
+      validate: validateQuickRoots,
     },
     {
       flag: 'av-concurrency', env: 'GUARDPOST_AV_CONCURRENCY',
