@@ -2,7 +2,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AgentRevokedError, AgentRuntime } from '../agent/runtime.js';
 import { StateDirLockedError } from '../agent/state-lock.js';
-import { agentOptions } from '../families/agent.js';
+import { ensureEngineDeps } from '../agent/engine-deps.js';
+import { agentFamilies, agentOptions } from '../families/agent.js';
 import { readAgentOptions } from './agent-options.js';
 
 const HELP = `usage: guardpost agent --server URL [--enroll-token TOKEN] [--state-dir DIR] [--name HOST] [family options]
@@ -10,6 +11,9 @@ const HELP = `usage: guardpost agent --server URL [--enroll-token TOKEN] [--stat
 Runs the Guardpost agent on this host. The first run enrolls with the token (also read from
 GUARDPOST_ENROLL_TOKEN) and keeps the agent identity in DIR/agent.json (mode 0600); later runs reuse it.
 One agent process per DIR: while one runs (DIR/agent.lock), another refuses to start (exit code 4).
+At start, the system packages its engines need (clamav-daemon and clamav for antivirus, tcpdump for capture) are
+installed with apt-get when missing, if the agent runs as root and GUARDPOST_NO_INSTALL is not 1; otherwise it
+prints what to install, and the engine is reported unavailable with that reason.
 Family options: ${agentOptions.all.map((o) => `--${o.flag} (${o.env}): ${o.description}`).join('\n')}`;
 
 export async function agentCommand(args: string[]): Promise<number> {
@@ -38,6 +42,7 @@ export async function agentCommand(args: string[]): Promise<number> {
     console.error(`guardpost agent: ${familyOptions}`);
     return 2;
   }
+  await ensureEngineDeps(agentFamilies.all.flatMap((f) => f.requirements ?? []), familyOptions);
   const runtime = new AgentRuntime({
     server,
     stateDir: path.resolve(values['state-dir'] ?? process.env.GUARDPOST_AGENT_STATE_DIR ?? './.guardpost-agent'),

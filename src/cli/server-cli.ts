@@ -34,6 +34,12 @@ Environment:
   GUARDPOST_MASTER_KEY    key sealing stored secrets (share it between replicas)
   GUARDPOST_LOG_LEVEL     info, debug, warn, …`;
 
+const INSTALL_NOTE = `
+Engine packages: at start the agent installs what its engines need when it is missing (antivirus: clamav-daemon,
+clamav; capture: tcpdump) with apt-get, when it runs as root and GUARDPOST_NO_INSTALL is not 1. Otherwise it prints
+the apt-get command to run, and the engine is reported unavailable with that reason (a scan on the host fails with it).
+`;
+
 export const startCli: CliCommand = {
   name: 'start',
   summary: 'all-in-one: server + local agent, SQLite and blobs under $GUARDPOST_HOME',
@@ -41,7 +47,7 @@ export const startCli: CliCommand = {
     withAgentOptions(program.command('start'), true)
       .description('Start the server and one local agent (a child process speaking the agent protocol over loopback).\n' +
         'The first start creates $GUARDPOST_HOME/credentials.json (mode 0600) with the admin password and an AK/SK.')
-      .addHelpText('after', `${SERVER_ENV}\n  GUARDPOST_ADMIN_PASSWORD  the admin password to set on the first start`)
+      .addHelpText('after', `${SERVER_ENV}\n  GUARDPOST_ADMIN_PASSWORD  the admin password to set on the first start\n${INSTALL_NOTE}`)
       .action((flags: Flags) => exitWith(async () => (await import('./server-commands.js')).startCommand(toArgv(flags))));
   },
 };
@@ -68,7 +74,7 @@ export const agentCli: CliCommand = {
       .option('--enroll-token <token>', 'enrollment token for the first run (better: $GUARDPOST_ENROLL_TOKEN, argv is visible to all users)')
       .option('--state-dir <dir>', 'where agent.json lives (default: $GUARDPOST_AGENT_STATE_DIR or ./.guardpost-agent)')
       .option('--name <host>', 'host name to report (default: the system host name)')
-      .addHelpText('after', '\nExit codes: 0 stopped, 1 failed, 2 usage, 3 this agent was revoked (enroll again with a new token), 4 another agent process holds the state directory.')
+      .addHelpText('after', `${INSTALL_NOTE}\nExit codes: 0 stopped, 1 failed, 2 usage, 3 this agent was revoked (enroll again with a new token), 4 another agent process holds the state directory.`)
       .action((flags: Flags) => exitWith(async () => (await import('./agent.js')).agentCommand(toArgv(flags))));
   },
 };

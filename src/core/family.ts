@@ -59,8 +59,29 @@ export interface AgentOption {
   validate(value: string): string | null;
 }
 
+/** A system tool an agent-side engine runs, and the Debian package that provides it. */
+export interface EngineTool {
+  readonly command: string;
+  readonly package: string;
+}
+
+/** What one engine needs installed on the agent's host; src/agent/engine-deps.ts checks it and installs what is missing. */
+export interface EngineRequirement {
+  /** The capability it serves, e.g. `antivirus`. */
+  readonly engine: string;
+  readonly tools: readonly EngineTool[];
+  /** One of the tools is enough (the first one's package is the one installed); default: every tool. */
+  readonly anyOf?: boolean;
+  /** Whether the engine is used with these agent option values (default: always). */
+  needed?(options: Readonly<Record<string, string>>): boolean;
+  /** Where `command` is with these option values, or null (default: the system directories, then PATH). */
+  locate?(command: string, options: Readonly<Record<string, string>>): string | null;
+}
+
 export interface AgentFamily<Handler> {
   readonly name: string;
   readonly handlers: readonly Handler[];
   readonly options: readonly AgentOption[];
+  /** System packages the family's engines need on the host (installed by `guardpost agent` when missing). */
+  readonly requirements?: readonly EngineRequirement[];
 }

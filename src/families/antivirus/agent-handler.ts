@@ -1,13 +1,15 @@
 import { readdirSync, readFileSync, existsSync, promises as fsp } from 'node:fs';
 import { defineAgentHandler, type AgentOptionValues } from '../../agent/handlers/handler.js';
-import { findExecutable } from '../../engines/capture/tools.js';
+import { unmetReason } from '../../agent/engine-deps.js';
 import {
-  ClamdSupervisor, guardpostSignatureDir, hostFullScanRoots, hostQuickScanRoots, isDatabaseFile, OFFICIAL_DATABASE_DIR, runTreeScan,
+  ClamdSupervisor, guardpostSignatureDir, hostFullScanRoots, isDatabaseFile, OFFICIAL_DATABASE_DIR, runTreeScan,
   type TreeScanResult,
 } from '../../engines/antivirus/index.js';
 import { MAX_DETECTIONS_STORED } from './domain.js';
 import { avScanJobKind, type AvDetection, type AvScanProgressDetail, type AvScanResult } from './job-kind.js';
 import { fileModeText } from './file-mode.js';
+import { quickRootsFor } from './quick-roots.js';
+import { antivirusRequirement } from './requirements.js';
 
 /**
  * Runs `av-scan` jobs with the antivirus engine. The agent keeps one ClamdSupervisor for its whole life, started
@@ -33,7 +35,7 @@ let engine: EngineState | null = null;
 let capabilityCache: { key: string; at: number; value: { engine: 'clamd'; available: boolean; reason: string } } | null = null;
 let lastOptions: AgentOptionValues = {};
 
-const optionsKey = (o: AgentOptionValues) => JSON.stringify([o['av-socket'] ?? '', o['av-work-dir'] ?? '']);
+const optionsKey = (o: AgentOptionValues) => JSON.stringify([o['av-socket'] ?? '', o['av-work-dir'] ?? '', o['av-clamd'] ?? '']);
 
 function hasDatabaseFiles(dir: string): boolean {
   try {
@@ -48,8 +50,8 @@ function unavailableReason(options: AgentOptionValues): string | null {
   if (engine?.failure && Date.now() - engine.failure.at < RETRY_AFTER_MS) return engine.failure.reason;
   const socket = options['av-socket'] ?? '';
   if (socket) return existsSync(socket) ? null : `the configured clamd socket ${socket} does not exist`;
-  const missing = [!findExecutable('clamd') && 'clamd (Debian package clamav-daemon)', !findExecutable('clamscan') && 'clamscan (clamav)'].filter(Boolean);
-  if (missing.length > 0) return `clamd is not installed: install ${missing.join(' and ')}`;
+  const missing = unmetReason(antivirusRequirement, options);
+  if (missing) return missing;
   if (!hasDatabaseFiles(guardpostSignatureDir()) && !hasDatabaseFiles(OFFICIAL_DATABASE_DIR)) {
     return `no signature database: ${OFFICIAL_DATABASE_DIR} is empty (run freshclam) and Guardpost's signatures are missing`;
   }
@@ -65,7 +67,8 @@ async function readySupervisor(options: AgentOptionValues): Promise<ClamdSupervi
   if (!engine.supervisor || state === 'unavailable' || state === 'stopped') {
     const socket = options['av-socket'] ?? '';
     const workDir = options['av-work-dir'] ?? '';
-    const supervisor = new ClamdSupervisor({ ...(socket ? { existingSocket: socket } : {}), ...(workDir ? { workDir } : {}) });
+    const clamdPath = options['av-clamd'] ?? '';
+    const supervisor = new ClamdSupervisor({ ...(socket ? { existingSocket: socket } : {}), ...(workDir ? { workDir } : {}), ...(clamdPath ? { clamdPath } : {}) });
     engine.supervisor = supervisor;
     engine.started = supervisor.start();
   }
@@ -130,7 +133,7 @@ export const antivirusHandler = defineAgentHandler({
       capabilityCache = null;
       return { outcome: 'failed', reason };
     }
-    const roots = payload.scan_type === 'quick' ? await hostQuickScanRoots()
+    const roots = payload.scan_type === 'quick' ? await quickRootsFor(options)
       : payload.scan_type === 'full' ? await hostFullScanRoots() : payload.roots;
     if (roots.length === 0) return { outcome: 'failed', reason: 'nothing to scan: the scan has no root directories' };
     const foundAt = new Map<string, number>();

@@ -2,6 +2,8 @@ import type { AgentFamily } from '../../core/family.js';
 import type { AgentJobHandler } from '../../agent/handlers/handler.js';
 import { antivirusHandler } from './agent-handler.js';
 import { avIsolateHandler } from './isolate-handler.js';
+import { QUICK_ROOTS_FLAG, validateQuickRoots } from './quick-roots.js';
+import { antivirusRequirement } from './requirements.js';
 
 const absolute = (value: string) => (value === '' || value.startsWith('/') ? null : 'takes an absolute path');
 
@@ -9,10 +11,15 @@ const absolute = (value: string) => (value === '' || value.startsWith('/') ? nul
 export const antivirusAgentFamily: AgentFamily<AgentJobHandler> = {
   name: 'antivirus',
   handlers: [antivirusHandler, avIsolateHandler],
+  requirements: [antivirusRequirement],
   options: [
     {
       flag: 'av-socket', env: 'GUARDPOST_AV_SOCKET',
       description: 'use the clamd listening on this unix socket instead of starting a private one', validate: absolute,
+    },
+    {
+      flag: 'av-clamd', env: 'GUARDPOST_AV_CLAMD',
+      description: 'the clamd binary to run (default: clamd in /usr/sbin, /usr/bin, … or on PATH)', validate: absolute,
     },
     {
       flag: 'av-work-dir', env: 'GUARDPOST_AV_WORK_DIR',
@@ -21,6 +28,11 @@ export const antivirusAgentFamily: AgentFamily<AgentJobHandler> = {
     {
       flag: 'av-vault-dir', env: 'GUARDPOST_AV_VAULT_DIR',
       description: 'root-only quarantine vault for isolated files (default /var/lib/guardpost/av-vault)', validate: absolute,
+    },
+    {
+      flag: QUICK_ROOTS_FLAG, env: 'GUARDPOST_AV_QUICK_ROOTS',
+      description: '";"-separated absolute directories quick scans cover instead of the built-in list (temp, home, autostart, binary and web dirs, running executables)',
+      validate: validateQuickRoots,
     },
     {
       flag: 'av-concurrency', env: 'GUARDPOST_AV_CONCURRENCY',

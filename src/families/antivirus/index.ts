@@ -1,4 +1,5 @@
 import type { ServerFamily } from '../types.js';
+import { antivirusCli } from './cli/index.js';
 import { avIsolateJobKind } from './isolate-job-kind.js';
 import { AvIsolateSweep, avIsolatePeriodic } from './isolate-sweep.js';
 import { avScanJobKind } from './job-kind.js';
@@ -32,6 +33,7 @@ export const antivirusFamily: ServerFamily = {
     'antivirus/0001_antivirus': m0001, 'antivirus/0002_alarm_whitelist': m0002, 'antivirus/0003_settings': m0003, 'antivirus/0004_policies': m0004,
   },
   quotas: [],
+  cli: [antivirusCli],
   start: (core) => {
     const services = antivirusServices(core);
     const autoIsolation = new AvAutoIsolation(core.store.db, services.isolation, services.notifier);

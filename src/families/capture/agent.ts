@@ -9,6 +9,11 @@ const interfaceName = new RegExp(INTERFACE_PATTERN);
 export const captureAgentFamily: AgentFamily<AgentJobHandler> = {
   name: 'capture',
   handlers: [captureHandler],
+  // dumpcap (wireshark-common) is preferred when present; tcpdump is the one installed (no debconf question).
+  requirements: [{
+    engine: 'capture', anyOf: true, tools: [{ command: 'tcpdump', package: 'tcpdump' }, { command: 'dumpcap', package: 'wireshark-common' }],
+    needed: (options) => parseInterfaces(options.interfaces ?? '').length > 0,
+  }],
   options: [{
     flag: 'interfaces',
     env: 'GUARDPOST_CAPTURE_INTERFACES',

@@ -56,6 +56,7 @@ export const ListTasksQuery = Type.Object({
 const TaskHostInfo = Type.Object({
   host_id: Type.String(), host_name: Type.String(), private_ip: Type.String(), public_ip: Type.String(), asset_value: Type.String(),
   start_time: Int64, run_duration: Int64, scan_progress: Type.String(), virus_num: Int32, scan_file_num: Int64,
+  scanned_bytes: Type.Integer({ minimum: 0, description: 'Guardpost extension: bytes the scan has read so far' }),
   host_task_status: StringEnum(HOST_TASK_STATUSES), fail_reason: Type.String(), deleted: Type.Boolean(), whether_using_quota: Int32,
   agent_id: Type.String(), os_type: Type.String(), host_status: Type.String(), agent_status: Type.String(), protect_status: Type.String(),
   os_name: Type.String(), os_version: Type.String(),
@@ -110,6 +111,8 @@ const ResultInfo = Type.Object({
   operate_accept_list: Type.Array(Type.String()),
   operate_detail_list: Type.Array(Type.Object({ hash: Type.String(), keyword: Type.String() })),
   isolate_tag: StringEnum(['auto_isolate', 'manual', 'none']),
+  isolate_status: Type.String({ description: 'Guardpost extension: none, isolating, isolated, failed, restoring or restored' }),
+  isolate_reason: Type.Optional(Type.String({ description: 'Guardpost extension: why the last isolation or restore failed' })),
 });
 export const ListResultsResponse = hssList(ResultInfo);
 

@@ -30,7 +30,7 @@ export function hostInfo(h: TaskHostView, offlineAfterMs: number, now: number) {
     host_id: h.host_id, host_name: h.host_name ?? h.host_id, private_ip: firstIp(h.private_ips), public_ip: firstIp(h.public_ips),
     asset_value: h.asset_value ?? 'common', start_time: start, run_duration: Math.max(0, Math.floor((end - start) / 1000)),
     scan_progress: progressText(h.host_task_status === 'success' ? 100 : h.scan_progress), virus_num: Math.min(INT32_MAX, h.virus_num),
-    scan_file_num: Number(h.scan_file_num), host_task_status: h.host_task_status as 'scanning' | 'success' | 'fail' | 'cancel',
+    scan_file_num: Number(h.scan_file_num), scanned_bytes: Number(h.scanned_bytes), host_task_status: h.host_task_status as 'scanning' | 'success' | 'fail' | 'cancel',
     fail_reason: h.fail_reason, deleted: h.host_name === null || h.revoked_at !== null, whether_using_quota: h.whether_using_quota,
     agent_id: h.agent_id, os_type: h.os_type ?? 'Linux', host_status: 'ACTIVE', agent_status: agent,
     protect_status: h.protect_status ?? 'opened', os_name: h.os_name ?? '', os_version: h.os_version ?? '',
@@ -70,5 +70,7 @@ export function resultInfo(r: ResultView, offlineAfterMs: number, now: number) {
     operate_accept_list: acceptedOperations(r.handle_method, r.isolate_state),
     operate_detail_list: [{ hash: r.file_hash, keyword: r.file_path }],
     isolate_tag: isolateTag(r.isolate_state, r.isolate_origin),
+    isolate_status: r.isolate_state ?? 'none',
+    ...(r.isolate_reason ? { isolate_reason: r.isolate_reason } : {}),
   };
 }
