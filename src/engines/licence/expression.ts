@@ -181,3 +181,14 @@ export function normalizeLicense(raw: string): string {
     return licenseRef(text);
   }
 }
+
+/** Several licence statements of which the user may pick one (trove classifiers, npm `licenses`) → one OR expression. */
+export function anyOfLicenses(raws: readonly string[]): string {
+  const parts = [...new Set(raws.map(normalizeLicense).filter((e) => e !== ''))];
+  if (parts.length <= 1) return parts[0] ?? '';
+  try {
+    return renderLicense(combine('or', parts.map((p) => parseLicenseExpression(p))));
+  } catch {
+    return parts[0] ?? '';
+  }
+}

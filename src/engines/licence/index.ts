@@ -11,6 +11,6 @@
  * - `deniedLicenseMatcher(list)` + `isLicenseDenied(expression, matcher)`: denied when every OR alternative
  *   contains a denied licence.
  */
-export { normalizeLicense, parseLicenseExpression, renderLicense, licenseRef, type LicenseNode } from './expression.js';
+export { anyOfLicenses, normalizeLicense, parseLicenseExpression, renderLicense, licenseRef, type LicenseNode } from './expression.js';
 export { parseDep5Copyright, dep5PathFor, type Dep5Licence } from './dep5.js';
 export { deniedLicenseMatcher, isExpressionDenied, isLicenseDenied } from './policy.js';

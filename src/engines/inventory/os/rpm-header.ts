@@ -3,7 +3,7 @@
  * length, then that many 16-byte index entries (tag, type, offset, count), then the data store.
  */
 
-export const RPMTAG = { NAME: 1000, VERSION: 1001, RELEASE: 1002, EPOCH: 1003, ARCH: 1022, SOURCERPM: 1044 } as const;
+export const RPMTAG = { NAME: 1000, VERSION: 1001, RELEASE: 1002, EPOCH: 1003, LICENSE: 1014, ARCH: 1022, SOURCERPM: 1044 } as const;
 
 const TYPE_INT32 = 4;
 const TYPE_STRING = 6;
