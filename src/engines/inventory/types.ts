@@ -35,6 +35,8 @@ export interface InventoryPackage {
   epoch?: number;
   /** Package architecture when the format records it. */
   arch?: string;
+  /** The licence as a normalised SPDX expression, when the metadata names one (apk, rpm, npm, PyPI). */
+  license?: string;
 }
 
 /** Metadata about a file offered to `fileRequired`; `size` is read lazily by the walker. */

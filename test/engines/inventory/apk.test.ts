@@ -43,6 +43,19 @@ describe('apk extractor', { skip: existsSync(IMAGE) ? false : `${IMAGE} is not o
         ],
       );
       assert.equal(byName.get('musl')?.arch, 'x86_64');
+      assert.deepEqual(
+        ['musl', 'busybox', 'libcrypto1.1', 'ca-certificates-cacert', 'zlib', 'apk-tools', 'musl-utils', 'libc-utils'].map((n) => [n, byName.get(n)?.license]),
+        [
+          ['musl', 'MIT'],
+          ['busybox', 'GPL-2.0-only'],
+          ['libcrypto1.1', 'OpenSSL'],
+          ['ca-certificates-cacert', 'MPL-2.0 AND GPL-2.0-or-later'],
+          ['zlib', 'Zlib'],
+          ['apk-tools', 'GPL-2.0-only'],
+          ['musl-utils', 'MIT AND LicenseRef-BSD AND GPL-2.0-or-later'],
+          ['libc-utils', 'LicenseRef-BSD'],
+        ],
+      );
       assert.equal(result.stats.truncated, false);
     } finally {
       work.cleanup();

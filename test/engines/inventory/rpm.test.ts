@@ -13,12 +13,13 @@ interface SpecPackage {
   version: string;
   release: string;
   epoch?: number;
+  license?: string;
 }
 
 const PACKAGES: SpecPackage[] = [
   { name: 'gp-alpha', version: '1.0', release: '1' },
   { name: 'gp-beta', version: '2.3.4', release: '5.el9', epoch: 2 },
-  { name: 'gp-gamma', version: '0.9', release: '0.rc1' },
+  { name: 'gp-gamma', version: '0.9', release: '0.rc1', license: 'GPLv2+ and LGPLv2+' },
 ];
 
 function spec(p: SpecPackage): string {
@@ -28,7 +29,7 @@ function spec(p: SpecPackage): string {
     `Release: ${p.release}`,
     ...(p.epoch ? [`Epoch: ${p.epoch}`] : []),
     'Summary: Guardpost inventory test package',
-    'License: MIT',
+    `License: ${p.license ?? 'MIT'}`,
     'BuildArch: noarch',
     '%description',
     'A package with no files, built by the inventory tests.',
@@ -110,6 +111,8 @@ describe('rpm extractor (rpmdb built by rpm itself)', () => {
         assert.equal(beta?.version, '2:2.3.4-5.el9');
         assert.equal(beta?.epoch, 2);
         assert.equal(result.packages.find((p) => p.name === 'gp-alpha')?.version, '1.0-1');
+        assert.equal(result.packages.find((p) => p.name === 'gp-alpha')?.license, 'MIT');
+        assert.equal(result.packages.find((p) => p.name === 'gp-gamma')?.license, 'GPL-2.0-or-later AND LGPL-2.0-or-later');
         assert.ok(result.packages.every((p) => p.ecosystem === 'AlmaLinux:9' && p.location === `${location}/rpmdb.sqlite`));
         assert.deepEqual(result.extractors[0]?.errors, []);
       } finally {

@@ -30,7 +30,7 @@ export class PackageCollector {
     private readonly location: string,
   ) {}
 
-  add(rawName: string, rawVersion: string, location = this.location): void {
+  add(rawName: string, rawVersion: string, location = this.location, license?: string): void {
     const name = rawName.trim();
     const version = rawVersion.trim();
     if (!plausible(name) || !plausible(version)) return;
@@ -39,7 +39,9 @@ export class PackageCollector {
     if (this.byKey.size >= MAX_PACKAGES_PER_FILE) {
       throw new Error(`${this.location}: more than ${MAX_PACKAGES_PER_FILE} packages, refusing the rest`);
     }
-    this.byKey.set(key, { name, version, ecosystem: this.ecosystem, kind: 'app', location, extractor: this.extractor });
+    const pkg: InventoryPackage = { name, version, ecosystem: this.ecosystem, kind: 'app', location, extractor: this.extractor };
+    if (license) pkg.license = license;
+    this.byKey.set(key, pkg);
   }
 
   get packages(): InventoryPackage[] {

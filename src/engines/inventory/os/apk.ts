@@ -1,15 +1,16 @@
+import { normalizeLicense } from '../../licence/index.js';
 import type { Extractor, InventoryPackage } from '../types.js';
 
 const INSTALLED_DB = 'lib/apk/db/installed';
 
 /**
  * apk's installed database: blocks of `K:value` lines separated by blank lines (`P` name, `V` version,
- * `A` arch, `o` origin = the source package). Without a detected OS the packages are reported under the bare
+ * `A` arch, `o` origin = the source package, `L` licence). Without a detected OS the packages are reported under the bare
  * `Alpine` ecosystem.
  */
 export const apkExtractor: Extractor = {
   name: 'os/apk',
-  version: 1,
+  version: 2,
   maxFileBytes: 128 * 1024 * 1024,
   fileRequired: (file) => file.path === INSTALLED_DB,
   async extract(input) {
@@ -30,6 +31,8 @@ export const apkExtractor: Extractor = {
       if (origin) pkg.sourceName = origin;
       const arch = fields.get('A');
       if (arch) pkg.arch = arch;
+      const license = normalizeLicense(fields.get('L') ?? '');
+      if (license) pkg.license = license;
       packages.push(pkg);
     }
     return packages;

@@ -1,3 +1,4 @@
+import { normalizeLicense } from '../../licence/index.js';
 import type { Extractor, InventoryPackage } from '../types.js';
 import { readBerkeleyDbHashValues } from './rpm-bdb.js';
 import { parseRpmHeader, RPMTAG } from './rpm-header.js';
@@ -52,6 +53,8 @@ function headerToPackage(blob: Buffer, location: string, ecosystem: string): Inv
   if (sourceName) pkg.sourceName = sourceName;
   const arch = header.string(RPMTAG.ARCH);
   if (arch) pkg.arch = arch;
+  const license = normalizeLicense(header.string(RPMTAG.LICENSE) ?? '');
+  if (license) pkg.license = license;
   return pkg;
 }
 
@@ -89,7 +92,7 @@ export function rpmOwnedPaths(path: string, bytes: Buffer): string[] {
  */
 export const rpmExtractor: Extractor = {
   name: 'os/rpm',
-  version: 1,
+  version: 2,
   // The sqlite reader holds the file and one in-memory copy; real rpmdbs are tens of MiB.
   maxFileBytes: 256 * 1024 * 1024,
   fileRequired: (file) => FORMAT_BY_PATH.has(file.path),

@@ -13,10 +13,20 @@ describe('installed node_modules extractor', () => {
   it('reads the installed package.json files of real packages, scoped ones included', async () => {
     for (const rel of ['node_modules/yaml/package.json', 'node_modules/@fastify/swagger/package.json']) {
       assert.equal(nodeModulesExtractor.fileRequired(fileInfo(rel)), true, rel);
-      const manifest = JSON.parse(readFileSync(join(REPO, rel), 'utf8')) as { name: string; version: string };
+      const manifest = JSON.parse(readFileSync(join(REPO, rel), 'utf8')) as { name: string; version: string; license: string };
       const packages = await nodeModulesExtractor.extract(inputFromFile(REPO, join(REPO, rel)));
-      assert.deepEqual(packages, [{ name: manifest.name, version: manifest.version, ecosystem: 'npm', kind: 'app', location: rel, extractor: 'npm/node-modules' }]);
+      assert.deepEqual(packages, [{ name: manifest.name, version: manifest.version, ecosystem: 'npm', kind: 'app', location: rel, extractor: 'npm/node-modules', license: manifest.license }]);
     }
+  });
+
+  it('normalises the licence: SPDX string, legacy {type} object, licenses array as OR', async () => {
+    const licence = async (fields: object) =>
+      (await nodeModulesExtractor.extract(inputFromBytes('node_modules/x/package.json', JSON.stringify({ name: 'x', version: '1.0.0', ...fields }))))[0]?.license;
+    assert.equal(await licence({ license: '(mit OR Apache-2.0)' }), 'MIT OR Apache-2.0');
+    assert.equal(await licence({ license: { type: 'GPL-2.0+' } }), 'GPL-2.0-or-later');
+    assert.equal(await licence({ licenses: [{ type: 'MIT' }, { type: 'Apache 2.0' }] }), 'MIT OR Apache-2.0');
+    assert.equal(await licence({ license: 'UNKNOWN' }), undefined);
+    assert.equal(await licence({}), undefined);
   });
 
   it('wants only package.json directly in a package directory', () => {

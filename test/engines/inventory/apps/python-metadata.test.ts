@@ -27,7 +27,7 @@ function installedDistributions(): Array<{ file: string; name: string; version: 
 describe('Python installed-distribution metadata extractor', () => {
   it('reads a real wheel METADATA (pip 23.2.1) and a real setuptools egg-info PKG-INFO', async () => {
     const pip = await extractFixture(pythonMetadataExtractor, 'python/site-packages/pip-23.2.1.dist-info/METADATA');
-    assert.deepEqual(pip, [{ name: 'pip', version: '23.2.1', ecosystem: 'PyPI', kind: 'app', location: 'python/site-packages/pip-23.2.1.dist-info/METADATA', extractor: 'python/metadata' }]);
+    assert.deepEqual(pip, [{ name: 'pip', version: '23.2.1', ecosystem: 'PyPI', kind: 'app', location: 'python/site-packages/pip-23.2.1.dist-info/METADATA', extractor: 'python/metadata', license: 'MIT' }]);
     const egg = await extractFixture(pythonMetadataExtractor, 'python/site-packages/Legacy_Pkg.egg-info/PKG-INFO');
     assert.deepEqual(egg.map((p) => [p.name, p.version]), [['Legacy-Pkg', '0.9.post1']]);
   });
@@ -49,6 +49,16 @@ describe('Python installed-distribution metadata extractor', () => {
     assert.equal(pythonMetadataExtractor.fileRequired(fileInfo('opt/x/EGG-INFO/PKG-INFO')), true);
     assert.equal(pythonMetadataExtractor.fileRequired(fileInfo('a.dist-info/RECORD')), false);
     assert.equal(pythonMetadataExtractor.fileRequired(fileInfo('docs/notes.egg-info')), false);
+  });
+
+  it('takes the licence from License-Expression, else a one-line License, else the License classifiers', async () => {
+    const licence = async (header: string) =>
+      (await pythonMetadataExtractor.extract(inputFromBytes('x.dist-info/METADATA', `Metadata-Version: 2.4\nName: x\nVersion: 1\n${header}\n`)))[0]?.license;
+    assert.equal(await licence('License-Expression: MIT OR Apache-2.0\nLicense: BSD'), 'MIT OR Apache-2.0');
+    assert.equal(await licence('License: Apache 2.0\nClassifier: License :: OSI Approved :: MIT License'), 'Apache-2.0');
+    const classifiers = 'Classifier: License :: OSI Approved :: GNU General Public License v2 (GPLv2)\nClassifier: License :: OSI Approved :: MIT License';
+    assert.equal(await licence(`License: Copyright (c) Someone\n        Permission is hereby granted…\n${classifiers}`), 'GPL-2.0-only OR MIT');
+    assert.equal(await licence('License: UNKNOWN\nClassifier: License :: OSI Approved'), undefined);
   });
 
   it('reads only the header block; garbage yields nothing', async () => {
