@@ -23,4 +23,5 @@ export function startRegistries(core: CoreServices, options: { syncLimits?: Part
 export { RegistryStore, registryImageId, type RegistryImageRow, type SyncedImage } from './store.js';
 export { RegistrySyncer, DEFAULT_SYNC_LIMITS, type SyncLimits } from './sync.js';
 export { registryRoutes, type RegistryServices } from './routes.js';
+export { pullRegistryImage, RegistryImageNotFound } from './pull.js';
 export type { ImageRegistriesTable, ImageRegistryImagesTable, RegistryTables } from './tables.js';

@@ -118,6 +118,11 @@ export class RegistryStore {
       .where('id', '=', id).execute();
   }
 
+  async image(projectId: string, id: number, eps: EnterpriseScope): Promise<ImageRegistryImagesTable | undefined> {
+    return this.db.selectFrom('image_registry_images as i').innerJoin('image_registries as r', 'r.id', 'i.registry_id').selectAll('i')
+      .where('i.project_id', '=', projectId).where('i.id', '=', id).where(inScope('r.enterprise_project_id', eps)).executeTakeFirst();
+  }
+
   async listImages(projectId: string, eps: EnterpriseScope, filter: RegistryImageFilter, page: { offset: number; limit: number }): Promise<{ total: number; rows: RegistryImageRow[] }> {
     let query = this.db.selectFrom('image_registry_images as i').innerJoin('image_registries as r', 'r.id', 'i.registry_id')
       .where('i.project_id', '=', projectId).where(inScope('r.enterprise_project_id', eps));

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../../../src/config.js';
-import { startRegistries, registryMigrations, type RegistryServices } from '../../../../src/families/image/registries/index.js';
+import { pullRegistryImage, startRegistries, registryMigrations, RegistryImageNotFound, type RegistryServices } from '../../../../src/families/image/registries/index.js';
+import { openImage } from '../../../../src/engines/image/image.js';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { ServerFamily } from '../../../../src/families/types.js';
 import { startServer, type RunningServer } from '../../../../src/server/server.js';
 import { freshDatabase, type FreshDatabase } from '../../../helpers/db.js';
@@ -24,6 +27,7 @@ describe('image registries: AddRegistry / ListRegistry / DeleteRegistry / ListRe
   let token: string;
   let projectId: string;
   const digests = new Map<string, string>();
+  let armConfigDigest = '';
   const call = <T>(method: string, path: string, body?: unknown) =>
     http<T>(server.endpoint, { method, path: `/v5/${projectId}${path}`, headers: { 'x-auth-token': token }, body });
   const addBody = (overrides: Record<string, unknown> = {}) => ({
@@ -40,6 +44,7 @@ describe('image registries: AddRegistry / ListRegistry / DeleteRegistry / ListRe
     registry = await startDockerRegistry({ auth: 'htpasswd', users: [USER] });
     const app = await buildImage([{ entries: [{ name: 'app.txt', content: 'app' }] }]);
     const arm = await buildImage([{ entries: [{ name: 'arm.txt', content: 'arm' }] }], { architecture: 'arm64' });
+    armConfigDigest = arm.configDigest;
     digests.set('team/app:1.0', (await registry.pushImage('team/app', '1.0', app)).digest);
     digests.set('team/app:latest', (await registry.pushImage('team/app', 'latest', app, { docker: true })).digest);
     digests.set('lib/multi:latest', await registry.pushIndex('lib/multi', 'latest', [{ image: app, architecture: 'amd64' }, { image: arm, architecture: 'arm64' }]));
@@ -141,6 +146,20 @@ describe('image registries: AddRegistry / ListRegistry / DeleteRegistry / ListRe
     const missing = await call<{ error_code: string }>('DELETE', `/image/registries/${'0'.repeat(32)}`);
     assert.equal(missing.status, 400);
     assert.match(missing.body.error_code, /^HSS\./);
+  });
+
+  it('pulls a synced image with the registered credentials into an OCI layout the reader opens', async () => {
+    const images = await call<List<ImageRecord>>('GET', '/image/registries/images?image_name=multi&latest_version=true');
+    const multi = images.body.data_list[0] as ImageRecord;
+    const work = fs.mkdtempSync(path.join(db.dir, 'pull-'));
+    const store = services?.registries;
+    assert.ok(store);
+    const pulled = await pullRegistryImage(store, projectId, multi.id, path.join(work, 'arm'), { platform: { os: 'linux', architecture: 'arm64' } });
+    assert.equal(pulled.repository, 'lib/multi');
+    assert.equal((await openImage(pulled.layoutDir)).imageId, armConfigDigest);
+    await assert.rejects(pullRegistryImage(store, projectId, 12345, path.join(work, 'none')), RegistryImageNotFound);
+    // Another project cannot pull this project's image by its id.
+    await assert.rejects(pullRegistryImage(store, 'f'.repeat(32), multi.id, path.join(work, 'other-project')), RegistryImageNotFound);
   });
 
   it('DeleteRegistry forgets the registry and its images', async () => {
