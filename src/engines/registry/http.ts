@@ -43,10 +43,10 @@ export function sendRequest(request: HttpRequest): Promise<HttpResponse> {
     const req = transport.request(url, options);
     let settled = false;
     const fail = (err: unknown): void => {
-      if (!settled) { settled = true; cleanup(); reject(asRegistryError(err, context, request.signal)); }
+      if (!settled) { settled = true; cleanup(); detach(); reject(asRegistryError(err, context, request.signal)); }
     };
     const headerTimer = setTimeout(() => {
-      settled = true; cleanup(); req.destroy();
+      settled = true; cleanup(); detach(); req.destroy();
       reject(new RegistryError('timeout', `${context}: no response within ${request.timeoutMs} ms`));
     }, request.timeoutMs);
     const onAbort = (): void => {
@@ -54,19 +54,19 @@ export function sendRequest(request: HttpRequest): Promise<HttpResponse> {
       fail(new RegistryError('timeout', `${context}: aborted`));
     };
     const cleanup = (): void => { clearTimeout(headerTimer); };
+    const detach = (): void => request.signal?.removeEventListener('abort', onAbort);
     request.signal?.addEventListener('abort', onAbort, { once: true });
     req.on('error', fail);
     req.on('response', (res) => {
       if (settled) { res.destroy(); return; }
       settled = true; cleanup();
       res.setTimeout(request.timeoutMs, () => res.destroy(new RegistryError('timeout', `${context}: body stalled for ${request.timeoutMs} ms`)));
-      res.on('close', () => request.signal?.removeEventListener('abort', onAbort));
+      res.on('close', detach);
       resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
     });
     req.end(request.body);
   });
 }
-
 
 /** The whole body, at most `maxBytes` (over it: `code`, and the connection is dropped). */
 export async function readBounded(res: HttpResponse, maxBytes: number, what: string, code: RegistryFailureCode = 'image_oversized'): Promise<Buffer> {

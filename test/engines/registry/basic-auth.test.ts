@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
+import type net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildMergedView, openImage } from '../../../src/engines/image/image.js';
@@ -122,5 +124,17 @@ describe('registry client against a real docker-registry with htpasswd basic aut
   it('an unreachable registry → registry_unreachable; an aborted signal → timeout', async () => {
     await rejectsWith(new RegistryClient({ url: '127.0.0.1:1', insecure: true }).ping(), 'registry_unreachable');
     await rejectsWith(client().ping(AbortSignal.abort()), 'timeout');
+  });
+
+  it('a registry that never answers → timeout after requestTimeoutMs', async () => {
+    const silent = http.createServer(() => { /* never answers */ });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as net.AddressInfo;
+      await rejectsWith(new RegistryClient({ url: `127.0.0.1:${port}`, insecure: true }, { limits: { requestTimeoutMs: 300 } }).ping(), 'timeout');
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
