@@ -1,5 +1,6 @@
 import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { abortable } from './abortable.js';
 import { decompress, digestTap, newDigest, sniffCompression } from './decompress.js';
 import { ByteBudget } from './layer-stream.js';
 import { ImageReadError } from './errors.js';
@@ -48,7 +49,7 @@ async function collect(stream: AsyncIterable<Buffer>, maxBytes: number, what: st
  * one by re-decompressing up to the member (docker-archives are normally plain; `docker save | gzip` is not).
  * Symlinked members (the old layout links repeated layers) are followed inside the archive, bounded.
  */
-export async function indexTarArchive(file: string, limits: ImageLimits): Promise<ArchiveFiles> {
+export async function indexTarArchive(file: string, limits: ImageLimits, signal?: AbortSignal): Promise<ArchiveFiles> {
   const members = new Map<string, Member>();
   const links = new Map<string, string>();
   const order: Array<{ name: string; kind: 'member' | 'link' | 'skip' }> = [];
@@ -63,7 +64,7 @@ export async function indexTarArchive(file: string, limits: ImageLimits): Promis
   const isCompressed = sniffCompression(head.subarray(0, headLength)) !== 'none';
   const budget = new ByteBudget(limits.maxUncompressedBytes);
   const spans = await readTar(
-    digestTap(decompress(createReadStream(file), 'image archive'), newDigest(), (n) => budget.add(n)),
+    digestTap(decompress(abortable(createReadStream(file), signal), 'image archive'), newDigest(), (n) => budget.add(n)),
     (header) => {
       if (order.length >= limits.maxEntries) throw new ImageReadError('too_many_files', `image archive has over ${limits.maxEntries} members`);
       const name = normalizeMemberName(header.name, 'image archive');

@@ -10,6 +10,10 @@ export const IMAGE_FAILURE_CODES = [
   'header_too_large',
   'corrupt_layer',
   'unsupported_format',
+  /** The scan's wall-time bound passed (a hung or slow source, analyzer or clamd). */
+  'scan_timeout',
+  /** The caller aborted the scan (its AbortSignal). */
+  'scan_aborted',
 ] as const;
 
 export type ImageFailureCode = (typeof IMAGE_FAILURE_CODES)[number];

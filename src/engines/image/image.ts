@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import { indexTarArchive, openLayoutDirectory, type ArchiveFiles } from './archive-files.js';
+import { abortable, raceAbort } from './abortable.js';
 import { ImageReadError, asImageError } from './errors.js';
 import { ByteBudget, readBody, streamLayer } from './layer-stream.js';
 import { resolveImageLimits, type ImageLimits } from './limits.js';
@@ -10,12 +11,17 @@ export interface OpenImageOptions {
   /** The platform picked from an image index / manifest list (default linux/amd64). */
   platform?: Platform;
   limits?: Partial<ImageLimits>;
+  /** Aborting it ends every read of the image at once with its typed reason (`scan_timeout`) or `scan_aborted`. */
+  signal?: AbortSignal;
+  /** Of a docker-archive holding several images: the one with this repo tag (default: the first image). */
+  repoTag?: string;
 }
 
 export interface OpenedImage extends ResolvedImage {
   source: string;
   limits: ImageLimits;
   files: ArchiveFiles;
+  signal?: AbortSignal;
 }
 
 export interface MergedView {
@@ -39,9 +45,10 @@ export async function openImage(source: string, options: OpenImageOptions = {}):
   return guarded('unsupported_format', 'open', async () => {
     const stat = await fsp.stat(source).catch(() => null);
     if (!stat) throw new ImageReadError('unsupported_format', `${source}: no such file or directory`);
-    const files = stat.isDirectory() ? await openLayoutDirectory(source) : await indexTarArchive(source, limits);
-    const resolved = await resolveImage(files, options.platform ?? DEFAULT_PLATFORM, limits);
-    return { ...resolved, source, limits, files };
+    const opened = stat.isDirectory() ? await openLayoutDirectory(source) : await indexTarArchive(source, limits, options.signal);
+    const files = withSignal(opened, options.signal);
+    const resolved = await resolveImage(files, options.platform ?? DEFAULT_PLATFORM, limits, options.repoTag);
+    return { ...resolved, source, limits, files, ...(options.signal ? { signal: options.signal } : {}) };
   });
 }
 
@@ -105,6 +112,12 @@ export async function readFileContents(
 export function layerProvenance(image: OpenedImage, layer: number): Pick<LayerRef, 'index' | 'diffId' | 'createdBy'> {
   const ref = image.layers[layer];
   return { index: layer, diffId: ref?.diffId ?? '', createdBy: ref?.createdBy ?? '' };
+}
+
+/** Every member stream of `files` ends at once with a typed failure when `signal` aborts. */
+function withSignal(files: ArchiveFiles, signal: AbortSignal | undefined): ArchiveFiles {
+  if (!signal) return files;
+  return { has: (name) => files.has(name), open: (name) => abortable(files.open(name), signal), read: (name, maxBytes) => raceAbort(files.read(name, maxBytes), signal) };
 }
 
 async function guarded<T>(fallback: ImageReadError['code'], context: string, work: () => Promise<T>): Promise<T> {

@@ -26,6 +26,26 @@ export interface ImageInventoryOptions {
   limits?: Partial<InventoryLimits>;
   /** A merged view already built (by the caller's one pass over the layers). */
   view?: MergedView;
+  /**
+   * Bytes already captured in that pass, by {@link sourceKey}: wanted files found here are not read again; only
+   * the rest are read in pass 2 (re-streaming only the layers that hold them).
+   */
+  captured?: ReadonlyMap<string, Buffer>;
+}
+
+/**
+ * Whether any of `extractors` wants this regular file (path, size): the test the one-pass scanner applies to every
+ * entry of every layer to decide what to capture, and this inventory to every final file.
+ */
+export function inventoryWants(extractors: readonly Extractor[], limits: InventoryLimits, path: string, size: number): boolean {
+  if (limits.skipDirs.some((d) => path.startsWith(`${d}/`))) return false;
+  return extractors.some((e) => {
+    try {
+      return size <= e.maxFileBytes && e.fileRequired({ path, size: () => size });
+    } catch {
+      return false; // reported by the inventory run itself
+    }
+  });
 }
 
 /** Where os-release lives, in the order systemd documents; captured during pass 1 (either may be a symlink to the other). */
@@ -67,23 +87,25 @@ export async function collectImageInventory(image: OpenedImage, options: ImageIn
     if (indexes.length > 0) wanted.set(file, indexes);
   }
   const packages: ImagePackage[] = [];
-  const maxFileBytes = Math.max(0, ...[...wanted.values()].flat().map((i) => (extractors[i] as Extractor).maxFileBytes));
-  await readFileContents(
-    image,
-    [...wanted.keys()],
-    async (file, bytes) => {
-      if (stats.truncated) return;
-      if (stats.bytesRead + bytes.length > limits.maxBytes) return truncate('maxBytes');
-      if (Date.now() - started > limits.maxMs) return truncate('maxMs');
-      stats.bytesRead += bytes.length;
-      const provenance = layerProvenance(image, file.layer);
-      for (const index of wanted.get(file) ?? []) {
-        const found = await runExtractor(extractors[index] as Extractor, statuses[index] as ExtractorStatus, file, bytes, os);
-        packages.push(...found.map((p) => ({ ...p, layerIndex: provenance.index, layerDigest: provenance.diffId, createdBy: provenance.createdBy })));
-      }
-    },
-    maxFileBytes,
-  );
+  const onFile = async (file: ImageFile, bytes: Buffer): Promise<void> => {
+    if (stats.truncated) return;
+    if (stats.bytesRead + bytes.length > limits.maxBytes) return truncate('maxBytes');
+    if (Date.now() - started > limits.maxMs) return truncate('maxMs');
+    stats.bytesRead += bytes.length;
+    const provenance = layerProvenance(image, file.layer);
+    for (const index of wanted.get(file) ?? []) {
+      const found = await runExtractor(extractors[index] as Extractor, statuses[index] as ExtractorStatus, file, bytes, os);
+      packages.push(...found.map((p) => ({ ...p, layerIndex: provenance.index, layerDigest: provenance.diffId, createdBy: provenance.createdBy })));
+    }
+  };
+  const uncaptured: ImageFile[] = [];
+  for (const file of wanted.keys()) {
+    const bytes = options.captured?.get(sourceKey(file.content));
+    if (bytes) await onFile(file, bytes);
+    else uncaptured.push(file);
+  }
+  const maxFileBytes = Math.max(0, ...uncaptured.flatMap((f) => wanted.get(f) ?? []).map((i) => (extractors[i] as Extractor).maxFileBytes));
+  if (uncaptured.length > 0) await readFileContents(image, uncaptured, onFile, maxFileBytes);
   stats.durationMs = Date.now() - started;
   return { os, packages: packages.sort(comparePackages), extractors: statuses, stats };
 }

@@ -20,7 +20,7 @@ export class ByteBudget {
  * entries. After the last byte both digests are checked against the image's descriptors: a mismatch, like a
  * truncated or undecodable layer, is `corrupt_layer`.
  */
-export async function streamLayer(files: ArchiveFiles, layer: LayerRef, limits: ImageLimits, budget: ByteBudget, onEntry: TarEntryHandler): Promise<void> {
+export async function streamLayer(files: ArchiveFiles, layer: LayerRef, limits: ImageLimits, budget: ByteBudget, onEntry: TarEntryHandler): Promise<{ bytes: number }> {
   const what = `layer ${layer.index}`;
   const blob = newDigest();
   const diff = newDigest();
@@ -32,6 +32,7 @@ export async function streamLayer(files: ArchiveFiles, layer: LayerRef, limits: 
   }
   const diffId = `sha256:${diff.hash.digest('hex')}`;
   if (diffId !== layer.diffId) throw new ImageReadError('corrupt_layer', `${what}: diff_id ${diffId} is not the config's ${layer.diffId}`);
+  return { bytes: diff.bytes };
 }
 
 /** Reads an entry body whole, up to `max` bytes. */

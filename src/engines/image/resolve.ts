@@ -56,15 +56,17 @@ const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(
 const blobMember = (digest: string): string => `blobs/sha256/${digest.slice('sha256:'.length)}`;
 
 /** Reads the manifest and config of a docker-archive (manifest.json) or OCI layout (index.json). */
-export async function resolveImage(files: ArchiveFiles, platform: Platform, limits: ImageLimits): Promise<ResolvedImage> {
-  if (files.has('manifest.json')) return resolveDocker(files, limits);
+export async function resolveImage(files: ArchiveFiles, platform: Platform, limits: ImageLimits, repoTag?: string): Promise<ResolvedImage> {
+  if (files.has('manifest.json')) return resolveDocker(files, limits, repoTag);
   if (files.has('index.json')) return resolveOci(files, platform, limits);
   throw new ImageReadError('unsupported_format', 'neither a docker-archive (manifest.json) nor an OCI layout (index.json)');
 }
 
-async function resolveDocker(files: ArchiveFiles, limits: ImageLimits): Promise<ResolvedImage> {
+/** A docker-archive may hold several images (`docker save a b`): the first one, or the one tagged `repoTag`. */
+async function resolveDocker(files: ArchiveFiles, limits: ImageLimits, repoTag?: string): Promise<ResolvedImage> {
   const manifest = parseDockerManifest(await files.read('manifest.json', limits.maxMetadataBytes), 'manifest.json');
-  const entry = manifest[0] as (typeof manifest)[number];
+  const entry = repoTag === undefined ? manifest[0] : manifest.find((m) => (m.RepoTags ?? []).includes(repoTag));
+  if (!entry) throw new ImageReadError('unsupported_format', `the docker-archive holds no image tagged ${repoTag}`);
   const configBytes = await files.read(entry.Config, limits.maxMetadataBytes);
   const { config, configJson } = parseConfig(configBytes, entry.Layers.length, limits);
   const createdBy = layerHistory(config, entry.Layers.length);
