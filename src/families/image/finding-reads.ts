@@ -26,8 +26,8 @@ function rowCondition(filters: readonly RowFilter[]): (eb: AnyEB) => Expression<
   return (eb) => eb.and(filters.map((f): Expression<SqlBool> => {
     if ('none' in f) return sql<SqlBool>`1 = 0`;
     if ('contains' in f) return containsText(f.column, f.contains);
-    if ('in' in f) return f.in.length === 0 ? sql<SqlBool>`1 = 0` : eb(f.column, 'in', [...f.in]);
-    return eb(f.column, '=', f.equals);
+    if ('in' in f) return f.in.length === 0 ? sql<SqlBool>`1 = 0` : sql<SqlBool>`${sql.ref(f.column)} in (${sql.join([...f.in])})`;
+    return sql<SqlBool>`${sql.ref(f.column)} = ${f.equals}`;
   }));
 }
 
@@ -42,7 +42,7 @@ export class FindingReads {
 
   async page<T extends FindingTableName>(table: T, imageRow: string, filters: readonly RowFilter[], page: Page): Promise<{ total: number; rows: Array<ImageTables[T]> }> {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- every findings table has image_row and seq
-    const base = (this.db as Kysely<any>).selectFrom(table).where('image_row', '=', imageRow).where(rowCondition(filters));
+    const base = (this.db as Kysely<any>).selectFrom(table as string).where('image_row', '=', imageRow).where(rowCondition(filters));
     const total = await base.select((eb: AnyEB) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow() as { n: number | string };
     const rows = await base.selectAll().orderBy('seq').limit(page.limit).offset(page.offset).execute() as Array<ImageTables[T]>;
     return { total: Number(total.n), rows };
@@ -52,7 +52,7 @@ export class FindingReads {
     let total = 0;
     for (let i = 0; i < imageRows.length; i += 400) {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- every findings table has image_row
-      const row = await (this.db as Kysely<any>).selectFrom(table).where('image_row', 'in', imageRows.slice(i, i + 400)).where(rowCondition(filters))
+      const row = await (this.db as Kysely<any>).selectFrom(table as string).where('image_row', 'in', imageRows.slice(i, i + 400)).where(rowCondition(filters))
         .select((eb: AnyEB) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow() as { n: number | string };
       total += Number(row.n);
     }
@@ -65,7 +65,7 @@ export class FindingReads {
     for (;;) {
       signal?.throwIfAborted();
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- every findings table has image_row and seq
-      const rows = await (this.db as Kysely<any>).selectFrom(table).selectAll().where('image_row', '=', imageRow).where('seq', '>', after)
+      const rows = await (this.db as Kysely<any>).selectFrom(table as string).selectAll().where('image_row', '=', imageRow).where('seq', '>', after)
         .where(rowCondition(filters)).orderBy('seq').limit(EXPORT_BATCH).execute() as Array<ImageTables[T] & { seq: number }>;
       for (const row of rows) yield row;
       if (rows.length < EXPORT_BATCH) return;

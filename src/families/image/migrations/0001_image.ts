@@ -7,7 +7,8 @@ import type { CreateTableBuilder, Kysely } from 'kysely';
  */
 const ms = 'bigint' as const;
 
-type Builder = CreateTableBuilder<string, never>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- columns are added in loops; the builder's column type cannot follow
+type Builder = CreateTableBuilder<string, any>;
 
 function layered(table: Builder): Builder {
   return table
@@ -22,9 +23,8 @@ const texts = (table: Builder, names: readonly string[]): Builder =>
   names.reduce((t, name) => t.addColumn(name, 'text', (c) => c.notNull()), table);
 
 export async function up(db: Kysely<unknown>): Promise<void> {
-  let images = db.schema.createTable('image_images').addColumn('id', 'text', (c) => c.primaryKey());
-  images = texts(images as Builder, ['project_id', 'enterprise_project_id', 'image_id', 'source', 'origin_id', 'namespace', 'image_name',
-    'image_version', 'image_digest', 'cicd_name']) as typeof images;
+  const images = texts(db.schema.createTable('image_images').addColumn('id', 'text', (c) => c.primaryKey()) as Builder,
+    ['project_id', 'enterprise_project_id', 'image_id', 'source', 'origin_id', 'namespace', 'image_name', 'image_version', 'image_digest', 'cicd_name']);
   await images
     .addColumn('blob_key', 'text').addColumn('agent_id', 'text').addColumn('local_path', 'text')
     .addColumn('scan_status', 'text', (c) => c.notNull()).addColumn('scan_failed_desc', 'text', (c) => c.notNull())
@@ -57,12 +57,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       .addColumn('history_index', 'integer')],
   ];
   for (const [name, columns] of findings) {
-    await columns(layered(db.schema.createTable(name) as unknown as Builder))
+    await columns(layered(db.schema.createTable(name) as Builder))
       .addPrimaryKeyConstraint(`${name}_pk`, ['image_row', 'seq']).execute();
   }
   await texts(db.schema.createTable('image_vulns')
     .addColumn('image_row', 'text', (c) => c.notNull().references('image_images.id').onDelete('cascade'))
-    .addColumn('seq', 'integer', (c) => c.notNull()) as unknown as Builder,
+    .addColumn('seq', 'integer', (c) => c.notNull()) as Builder,
   ['vul_id', 'type', 'app_name', 'app_version', 'app_path', 'severity_level', 'fixed_version', 'description', 'layer_digest'])
     .addColumn('layer_index', 'integer')
     .addPrimaryKeyConstraint('image_vulns_pk', ['image_row', 'seq']).execute();

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { Type, type TSchema } from 'typebox';
+import { Type, type TObject, type TSchema } from 'typebox';
 import { enterpriseFilter, huaweiRoute, ProjectParams } from '../../../api/common/routes.js';
 import { invalidParameter, resourceNotFound } from '../../../server/errors.js';
 import { EXPORT_IMAGE_TYPES } from '../domain.js';
@@ -26,7 +26,7 @@ interface FindingOperation<T extends FindingTableName> {
   operationId: string; path: string; summary: string; table: T;
   query: Record<string, TSchema>;
   filters(q: Query): RowFilter[];
-  item: TSchema;
+  item: TObject;
   record(row: ImageTables[T], image: ImageRow): Record<string, unknown>;
 }
 
@@ -117,7 +117,7 @@ export const findingRoutes = (services: ImageServices): FastifyPluginAsyncTypebo
       config: huaweiRoute('hss'),
       schema: {
         operationId: o.operationId, tags: ['hss'], summary: `HSS ${o.operationId}: ${o.summary}`,
-        params: Params, querystring: Type.Object({ ...Identify, ...o.query }), headers: RegionHeader, response: { 200: Page(Type.Object(o.item.properties)) },
+        params: Params, querystring: Type.Object({ ...Identify, ...o.query }), headers: RegionHeader, response: { 200: Page(o.item) },
       },
     }, async (request) => {
       const q = request.query as Query;
