@@ -1,4 +1,4 @@
-import { abortError } from '../abortable.js';
+import { abortError, raceAbort } from '../abortable.js';
 import { ImageReadError, asImageError } from '../errors.js';
 import { layerProvenance, openImage, readFileContents, sourceKey, type OpenedImage } from '../image.js';
 import { collectImageInventory, detectImageOs, inventoryWants, OS_RELEASE_PATHS } from '../inventory.js';
@@ -87,7 +87,7 @@ async function scanOpened(image: OpenedImage, options: ResolvedScanOptions, sign
       problem: (message) => void problems.push({ type: active.type, message }),
     };
     try {
-      await active.finish(context, rows);
+      await raceAbort(active.finish(context, rows), signal);
     } catch (err) {
       if (signal.aborted || err instanceof ImageReadError) throw err;
       problems.push({ type: active.type, message: err instanceof Error ? err.message : String(err) });

@@ -3,13 +3,25 @@
  * length, then that many 16-byte index entries (tag, type, offset, count), then the data store.
  */
 
-export const RPMTAG = { NAME: 1000, VERSION: 1001, RELEASE: 1002, EPOCH: 1003, ARCH: 1022, SOURCERPM: 1044 } as const;
+export const RPMTAG = {
+  NAME: 1000,
+  VERSION: 1001,
+  RELEASE: 1002,
+  EPOCH: 1003,
+  ARCH: 1022,
+  OLDFILENAMES: 1027,
+  SOURCERPM: 1044,
+  DIRINDEXES: 1116,
+  BASENAMES: 1117,
+  DIRNAMES: 1118,
+} as const;
 
 const TYPE_INT32 = 4;
 const TYPE_STRING = 6;
 const TYPE_STRING_ARRAY = 8;
 const TYPE_I18NSTRING = 9;
 const MAX_INDEX_ENTRIES = 100_000;
+const MAX_ARRAY_ITEMS = 1_000_000;
 
 export class RpmHeaderError extends Error {}
 
@@ -22,6 +34,10 @@ export interface RpmHeaderEntry {
 export interface RpmHeader {
   string(tag: number): string | undefined;
   int32(tag: number): number | undefined;
+  /** A STRING_ARRAY tag's strings ([] when absent). */
+  strings(tag: number): string[];
+  /** An INT32 tag's values ([] when absent). */
+  int32s(tag: number): number[];
 }
 
 export function parseRpmHeader(blob: Buffer): RpmHeader {
@@ -52,6 +68,27 @@ export function parseRpmHeader(blob: Buffer): RpmHeader {
       if (!e || e.type !== TYPE_INT32 || e.count < 1) return undefined;
       if (e.offset < 0 || e.offset + 4 > data.length) throw new RpmHeaderError(`tag ${tag} points outside the data`);
       return data.readInt32BE(e.offset);
+    },
+    strings(tag) {
+      const e = entries.get(tag);
+      if (!e || e.type !== TYPE_STRING_ARRAY) return [];
+      if (e.count > MAX_ARRAY_ITEMS) throw new RpmHeaderError(`tag ${tag} has ${e.count} items`);
+      const out: string[] = [];
+      let at = e.offset;
+      for (let i = 0; i < e.count; i++) {
+        if (at < 0 || at >= data.length) throw new RpmHeaderError(`tag ${tag} points outside the data`);
+        const end = data.indexOf(0, at);
+        if (end < 0) throw new RpmHeaderError(`tag ${tag} is not NUL-terminated`);
+        out.push(data.subarray(at, end).toString('utf8'));
+        at = end + 1;
+      }
+      return out;
+    },
+    int32s(tag) {
+      const e = entries.get(tag);
+      if (!e || e.type !== TYPE_INT32) return [];
+      if (e.count > MAX_ARRAY_ITEMS || e.offset < 0 || e.offset + e.count * 4 > data.length) throw new RpmHeaderError(`tag ${tag} points outside the data`);
+      return Array.from({ length: e.count }, (_, i) => data.readInt32BE(e.offset + i * 4));
     },
   };
 }

@@ -55,6 +55,32 @@ function headerToPackage(blob: Buffer, location: string, ecosystem: string): Inv
   return pkg;
 }
 
+/** Whether `path` is one of the rpmdb files this reader understands. */
+export const isRpmDatabasePath = (path: string): boolean => FORMAT_BY_PATH.has(path);
+
+/**
+ * The files every installed package owns, from the rpmdb at `path` (its bytes): BASENAMES joined to DIRNAMES by
+ * DIRINDEXES (OLDFILENAMES in old headers). Absolute paths as rpm records them. Throws on an unreadable database.
+ */
+export function rpmOwnedPaths(path: string, bytes: Buffer): string[] {
+  const format = FORMAT_BY_PATH.get(path);
+  if (!format) return [];
+  const owned: string[] = [];
+  for (const blob of format.headers(bytes)) {
+    if (blob.length < MIN_HEADER_BYTES) continue;
+    const header = parseRpmHeader(blob);
+    if (header.string(RPMTAG.NAME) === PUBKEY_PSEUDO_PACKAGE) continue;
+    const dirs = header.strings(RPMTAG.DIRNAMES);
+    const indexes = header.int32s(RPMTAG.DIRINDEXES);
+    header.strings(RPMTAG.BASENAMES).forEach((base, i) => {
+      const dir = dirs[indexes[i] ?? -1];
+      if (dir !== undefined) owned.push(`${dir}${base}`);
+    });
+    owned.push(...header.strings(RPMTAG.OLDFILENAMES));
+  }
+  return owned;
+}
+
 /**
  * rpm's package database: sqlite (RHEL 9+, AlmaLinux, Rocky, Fedora 33+), read in memory from the bytes the
  * walker read, never opened in the scanned root; BerkeleyDB hash `Packages` (RHEL ≤ 8, CentOS 7), parsed
