@@ -98,6 +98,9 @@ export const imageCli: CliCommand = {
   name: 'image',
   summary: 'image scans: scan (upload an image archive as a CI/CD image and report its risks)',
   register(program: Command) {
+    // `image scan --version V` names the image version: the program's own -V/--version is then only an option
+    // before the verb (`guardpost --version`), not anywhere on the line.
+    program.enablePositionalOptions();
     const image = program.command('image').description('Container image verbs.');
     image.command('scan')
       .description('Upload ARCHIVE (docker save / skopeo / podman archive, OCI archive, or an OCI layout directory) as a CI/CD image and scan it.\n' +
