@@ -3,7 +3,7 @@ import { isActive } from '../../core/job-states.js';
 import type { Agent, Database, JobState } from '../../store/schema.js';
 import { inScope, type EnterpriseScope } from '../../store/scope.js';
 import { containsText } from '../../store/sql-helpers.js';
-import { IMAGE_FAMILY, TASK_ABORTED, TASK_ERROR } from './domain.js';
+import { IMAGE_FAMILY, IMAGE_LOCAL_SCAN_JOB, TASK_ABORTED, TASK_ERROR } from './domain.js';
 import type { Page } from './image-reads.js';
 import type { ImageDatabase, ImageScanTasksTable, ImageTables } from './tables.js';
 
@@ -74,7 +74,11 @@ export class TaskReads {
       .select(['ti.task_id', 'ti.failed_reason', 'i.scan_status', 'i.scan_failed_desc', 'i.last_task_id', 'i.risk_rank', 'i.vul_num',
         'i.malicious_file_num', 'i.image_name', 'i.image_version', 'i.namespace', 'j.state', 'j.failure_reason', 'j.finished_at'])
       .execute();
-    const jobs = await this.db.selectFrom('jobs').select(['task_id', 'state']).where('task_id', 'in', rows.map((r) => r.task_id)).execute();
+    // A local scan whose reports the sweep has not stored yet is still running for the task.
+    const jobs = (await this.db.selectFrom('jobs').leftJoin('image_local_results as stored', 'stored.job_id', 'jobs.id')
+      .select(['jobs.task_id', 'jobs.state', 'jobs.kind', 'stored.job_id as stored'])
+      .where('jobs.task_id', 'in', rows.map((r) => r.task_id)).execute())
+      .map((j) => ({ task_id: j.task_id, state: j.kind === IMAGE_LOCAL_SCAN_JOB && j.state === 'succeeded' && j.stored === null ? 'running' : j.state }));
     return rows.map((r) => {
       const view: TaskView = {
         ...r, begin_time: Number(r.begin_time), end_time: r.end_time === null ? null : Number(r.end_time), task_name: r.name,
