@@ -45,10 +45,15 @@ export class LocalReportSweep {
       .orderBy('finished_at').limit(JOBS_PER_RUN).execute();
     let stored = 0;
     for (const job of jobs) {
-      const claimed = await this.db.insertInto('image_local_results').values({ job_id: job.id, stored_at: now })
+      // stored_at 0: claimed, being stored (the job's task still counts it as running); the time once stored.
+      const claimed = await this.db.insertInto('image_local_results').values({ job_id: job.id, stored_at: 0 })
         .onConflict((oc) => oc.column('job_id').doNothing()).executeTakeFirst();
       if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) continue;
-      stored += await this.storeJob(job, now);
+      try {
+        stored += await this.storeJob(job, now);
+      } finally {
+        await this.db.updateTable('image_local_results').set({ stored_at: Date.now() }).where('job_id', '=', job.id).execute();
+      }
     }
     return stored;
   }

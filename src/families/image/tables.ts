@@ -83,7 +83,7 @@ export interface ImageScanTaskImagesTable {
   failed_reason: string;
 }
 
-/** `image-local-scan` jobs whose reports were stored (the sweep's claim: one replica stores each job). */
+/** `image-local-scan` jobs claimed by the sweep (one replica stores each job); `stored_at` 0 while being stored. */
 export interface ImageLocalResultsTable { job_id: string; stored_at: number }
 
 export type ImageTables = {

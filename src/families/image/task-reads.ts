@@ -76,9 +76,9 @@ export class TaskReads {
       .execute();
     // A local scan whose reports the sweep has not stored yet is still running for the task.
     const jobs = (await this.db.selectFrom('jobs').leftJoin('image_local_results as stored', 'stored.job_id', 'jobs.id')
-      .select(['jobs.task_id', 'jobs.state', 'jobs.kind', 'stored.job_id as stored'])
+      .select(['jobs.task_id', 'jobs.state', 'jobs.kind', 'stored.stored_at as stored'])
       .where('jobs.task_id', 'in', rows.map((r) => r.task_id)).execute())
-      .map((j) => ({ task_id: j.task_id, state: j.kind === IMAGE_LOCAL_SCAN_JOB && j.state === 'succeeded' && j.stored === null ? 'running' : j.state }));
+      .map((j) => ({ task_id: j.task_id, state: j.kind === IMAGE_LOCAL_SCAN_JOB && j.state === 'succeeded' && !(Number(j.stored) > 0) ? 'running' : j.state }));
     return rows.map((r) => {
       const view: TaskView = {
         ...r, begin_time: Number(r.begin_time), end_time: r.end_time === null ? null : Number(r.end_time), task_name: r.name,
