@@ -17,16 +17,14 @@ export async function* abortable<T>(source: AsyncIterable<T>, signal: AbortSigna
     return;
   }
   const iterator = source[Symbol.asyncIterator]();
-  const aborted = untilAborted(signal);
   try {
     for (;;) {
-      if (signal.aborted) throw abortError(signal);
-      const next = await Promise.race([iterator.next(), aborted.promise]);
+      // A fresh race per read: racing every read against one long-lived promise would keep every chunk reachable.
+      const next = await raceAbort(iterator.next(), signal);
       if (next.done) return;
       yield next.value;
     }
   } finally {
-    aborted.dispose();
     iterator.return?.().catch(() => undefined);
   }
 }
