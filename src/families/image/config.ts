@@ -13,6 +13,8 @@ export interface ImageConfig {
   tempDir: string;
   /** Largest report (NDJSON, uncompressed) the server accepts from a scan or an agent (`GUARDPOST_IMAGE_MAX_REPORT_BYTES`). */
   maxReportBytes: number;
+  /** clamd unix socket the server's scans send every file to (`GUARDPOST_IMAGE_CLAMD_SOCKET`); without it `malwares` is an analyzer problem. */
+  clamdSocket?: string;
 }
 
 export function loadImageConfig(env: Readonly<NodeJS.ProcessEnv>, home: string): ImageConfig {
@@ -22,5 +24,6 @@ export function loadImageConfig(env: Readonly<NodeJS.ProcessEnv>, home: string):
     scanHeapMb: intFromEnv(env, 'GUARDPOST_IMAGE_SCAN_HEAP_MB', 384),
     tempDir: path.resolve(env.GUARDPOST_IMAGE_TEMP_DIR || path.join(home, 'image-scan')),
     maxReportBytes: intFromEnv(env, 'GUARDPOST_IMAGE_MAX_REPORT_BYTES', 1024 * 1024 * 1024),
+    ...(env.GUARDPOST_IMAGE_CLAMD_SOCKET ? { clamdSocket: path.resolve(env.GUARDPOST_IMAGE_CLAMD_SOCKET) } : {}),
   };
 }

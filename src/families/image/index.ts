@@ -28,7 +28,10 @@ export const imageFamily: ServerFamily = {
     const services = imageServices(core);
     return {
       routes: [uploadRoutes(services), imageListRoutes(services), findingRoutes(services), reportRoutes(services), taskRoutes(services)],
-      serverJobs: [imageScanRunner({ config: services.config, blobs: core.blobs, images: services.images, reports: services.reports })],
+      serverJobs: [imageScanRunner({
+        config: services.config, blobs: core.blobs, images: services.images, reports: services.reports,
+        ...(services.config.clamdSocket ? { clamdSocket: services.config.clamdSocket } : {}),
+      })],
       periodics: [localReportPeriodic(localReportSweep(services))],
       reportTypes: reportTypesOf(services),
     };

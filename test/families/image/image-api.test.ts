@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { scanImage } from '../../../src/engines/image/scan/scan-image.js';
 import { tempDir } from '../../helpers/db.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { adminUserId, assertHuaweiError, createUserWithRole, tokenFor } from '../../api/support.js';
@@ -84,6 +85,21 @@ describe('image family API', () => {
     assert.equal(apps.body.total_num, 2);
     const tasks = await get<{ total_num: number }>(api, '/v5/{p}/image/tasks?type=image_scan');
     assert.equal(tasks.body.total_num, 2);
+  });
+
+  test('ListImageFiles lists the unowned files the scan found (the setuid tool among them); StopImageScanTask', async () => {
+    const report = await scanImage(files.docker);
+    const res = await get<{ total_num: number; data_list: unknown[] }>(api, `/v5/{p}/image/${imageId}/files?image_type=cicd&limit=200`);
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.body.data_list, report.rows.files.map((f) => ({ file_name: f.fileName, file_path: f.filePath, size: f.size })));
+    const tool = report.rows.files.find((f) => f.filePath === '/usr/local/bin/tool');
+    assert.deepEqual([tool?.mode, tool?.flags, tool?.layerIndex], [0o4755, ['setuid'], 1]);
+    const stat = await get(api, `/v5/{p}/image/${imageId}/files-statistics?image_type=cicd`);
+    assert.deepEqual(stat.body, { total_files_num: report.rows.files.length, total_files_size: report.rows.files.reduce((n, f) => n + f.size, 0) });
+    const tasks = await get<{ data_list: Array<{ task_id: string }> }>(api, '/v5/{p}/image/tasks?type=image_scan');
+    const stop = await send(api, 'PUT', `/v5/{p}/image/image-scan/tasks/${tasks.body.data_list[0]!.task_id}/stop`);
+    assert.equal(stop.status, 200, stop.text);
+    assertHuaweiError(await send(api, 'PUT', '/v5/{p}/image/image-scan/tasks/no-such-task/stop'), 400, 'HSS.0011');
   });
 
   test('bad uploads: not an image archive → 400 HSS.*, over the cap → 413; nothing is stored', async () => {
