@@ -3,6 +3,7 @@ import { createRegistry } from '../core/registry.js';
 import type { AgentJobHandler } from '../agent/handlers/handler.js';
 import { antivirusAgentFamily } from './antivirus/agent.js';
 import { captureAgentFamily } from './capture/agent.js';
+import { imageAgentFamily } from './image/agent.js';
 import { vulScanAgentFamily } from './vul-scan/agent.js';
 
 /** Every family's agent side: one line per family. Duplicate families, job kinds or option flags are refused. */
@@ -10,6 +11,7 @@ export const agentFamilies = createRegistry<AgentFamily<AgentJobHandler>>('agent
   captureAgentFamily,
   vulScanAgentFamily,
   antivirusAgentFamily,
+  imageAgentFamily,
 ], (f) => f.name);
 
 export const agentHandlers = createRegistry<AgentJobHandler>('agent job handler',

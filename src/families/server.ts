@@ -5,6 +5,7 @@ import { CORE_MIGRATIONS, type MigrationSet } from '../store/database.js';
 import { exportJobKind } from '../export/export-kind.js';
 import { antivirusFamily } from './antivirus/index.js';
 import { captureFamily } from './capture/index.js';
+import { imageFamily } from './image/index.js';
 import { vulScanFamily } from './vul-scan/index.js';
 import type { ServerFamily } from './types.js';
 
@@ -22,6 +23,7 @@ const FAMILIES: readonly ServerFamily[] = [
   captureFamily,
   vulScanFamily,
   antivirusFamily,
+  imageFamily,
 ];
 
 export interface AssembledFamilies {

@@ -17,13 +17,13 @@ const family = (name: string, extra: Partial<ServerFamily> = {}): ServerFamily =
 
 describe('family registries', () => {
   test('the shipped families assemble: capture with its kind, migration, quotas and CLI verb', () => {
-    assert.deepEqual(serverFamilies.all.map((f) => f.name), ['capture', 'vul-scan', 'antivirus']);
+    assert.deepEqual(serverFamilies.all.map((f) => f.name), ['capture', 'vul-scan', 'antivirus', 'image']);
     assert.equal(jobKinds.get('capture')?.runsOn, 'agent');
     assert.ok('0002_capture' in allMigrations);
     for (const name of Object.keys(CORE_MIGRATIONS)) assert.ok(name in allMigrations, name);
     assert.equal(quotaDefinition('capture.running_per_firewall')?.defaultLimit, 1);
     assert.deepEqual(captureFamily.cli?.map((c) => c.name), ['capture']);
-    assert.deepEqual(agentFamilies.all.map((f) => f.name), ['capture', 'vul-scan', 'antivirus']);
+    assert.deepEqual(agentFamilies.all.map((f) => f.name), ['capture', 'vul-scan', 'antivirus', 'image']);
     assert.equal(agentHandlers.get('capture')?.kind, jobKinds.get('capture'));
     assert.equal(agentOptions.get('interfaces')?.env, 'GUARDPOST_CAPTURE_INTERFACES');
   });
