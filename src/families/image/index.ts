@@ -4,6 +4,7 @@ import { IMAGE_FAMILY } from './domain.js';
 import { IMAGE_JOB_KINDS } from './job-kinds.js';
 import { localReportSweep, localReportPeriodic } from './local-sweep.js';
 import * as m0001 from './migrations/0001_image.js';
+import { registryMigrations, startRegistries } from './registries/index.js';
 import { reportTypesOf } from './report-types.js';
 import { findingRoutes } from './routes/findings.js';
 import { imageListRoutes } from './routes/images.js';
@@ -21,13 +22,14 @@ import { imageServices } from './services.js';
 export const imageFamily: ServerFamily = {
   name: IMAGE_FAMILY,
   jobKinds: IMAGE_JOB_KINDS,
-  migrations: { 'image/0001_image': m0001 },
+  migrations: { 'image/0001_image': m0001, ...registryMigrations },
   quotas: [],
   cli: [imageCli],
   start: (core) => {
     const services = imageServices(core);
+    const registries = startRegistries(core);
     return {
-      routes: [uploadRoutes(services), imageListRoutes(services), findingRoutes(services), reportRoutes(services), taskRoutes(services)],
+      routes: [uploadRoutes(services), imageListRoutes(services), findingRoutes(services), reportRoutes(services), taskRoutes(services), registries.routes],
       serverJobs: [imageScanRunner({
         config: services.config, blobs: core.blobs, images: services.images, reports: services.reports,
         ...(services.config.clamdSocket ? { clamdSocket: services.config.clamdSocket } : {}),

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { enterpriseFilter, huaweiRoute, ProjectParams } from '../../../api/common/routes.js';
+import { enterpriseFilter, huaweiReadRoute, huaweiRoute, ProjectParams } from '../../../api/common/routes.js';
 import { invalidParameter, resourceNotFound } from '../../../server/errors.js';
 import { SECURITY_REPORT_TYPES, type SecurityReportType } from '../domain.js';
 import { ExportBody, ImageFilterFields, imageFilterOf, rowFiltersOf, sourceOf } from '../export-request.js';
@@ -57,7 +57,7 @@ export const reportRoutes = (services: ImageServices): FastifyPluginAsyncTypebox
   });
 
   app.post('/v5/:project_id/image/security-report/statistic', {
-    config: huaweiRoute('hss'),
+    config: huaweiReadRoute('hss'),
     schema: {
       operationId: 'ShowImageSecurityReportStatistic', tags: ['hss'], summary: 'HSS ShowImageSecurityReportStatistic: rows an image security report export would hold',
       params: ProjectParams, headers: RegionHeader,
