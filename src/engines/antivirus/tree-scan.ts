@@ -1,9 +1,9 @@
-import { constants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClamdConnectionError, type FileScanReply } from './clamd-client.js';
 import { fileTypeFilter, MAGIC_BYTES } from './file-types.js';
+import { hashOpenFile, openRegular, resolveRoots } from './scan-files.js';
 import { countFiles, walkTree, type WalkEntry, type WalkOptions } from './tree-walk.js';
 
 /**
@@ -229,7 +229,7 @@ class TreeScan {
       if (reply.kind === 'clean' || reply.kind === 'found') {
         this.counts.scannedFiles++;
         this.counts.scannedBytes += answer.bytes;
-        if (reply.kind === 'found') this.detect({ path: file, signature: reply.signature, sha256: answer.sha256, size: answer.bytes });
+        if (reply.kind === 'found') this.detect({ path: file, signature: reply.signature, sha256: await hashOpenFile(handle, answer.bytes).catch(() => ''), size: answer.bytes });
       } else if (reply.kind === 'size-limit') {
         this.counts.skippedTooLarge++;
       } else {
@@ -299,55 +299,4 @@ class TreeScan {
     if (status === 'completed') this.emit({ ...this.counts, percent: 100, elapsedMs: durationMs });
     return { status, ...(reason ? { reason } : {}), counts: { ...this.counts }, detections: [...this.detections], detectionsTruncated: this.detections.length < this.counts.detections, errors: [...this.errors], durationMs };
   }
-}
-
-type Opened = { kind: 'ok'; handle: FileHandle; size: number; mode: number } | { kind: 'symlink' | 'special' | 'unreadable' };
-
-/**
- * Opens a file the walk saw as regular: O_NOFOLLOW (a file swapped for a symlink fails with ELOOP),
- * O_NONBLOCK (a FIFO swapped in cannot block the open) and O_NOATIME (scanning leaves atimes alone;
- * dropped when not permitted), then fstat must still say regular file.
- */
-async function openRegular(file: string): Promise<Opened> {
-  const base = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
-  let handle: FileHandle;
-  try {
-    handle = await fsp.open(file, base | constants.O_NOATIME).catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPERM') return fsp.open(file, base);
-      throw err;
-    });
-  } catch (err) {
-    return { kind: (err as NodeJS.ErrnoException).code === 'ELOOP' ? 'symlink' : 'unreadable' };
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) {
-      await handle.close();
-      return { kind: 'special' };
-    }
-    return { kind: 'ok', handle, size: stat.size, mode: stat.mode };
-  } catch {
-    await handle.close().catch(() => undefined);
-    return { kind: 'unreadable' };
-  }
-}
-
-/**
- * Roots with their parent directories resolved (a root reached through a symlinked parent such as
- * /lib → /usr/lib is scanned once, under its real path), deduplicated, nested roots dropped. The root's
- * own last component is not resolved: a root that is a symlink is counted, not followed. Nested roots
- * are dropped unless each root stays on its own filesystem (full scans: every mount is a root).
- */
-async function resolveRoots(roots: readonly string[], dropNested: boolean): Promise<string[]> {
-  const resolved: string[] = [];
-  for (const root of roots) {
-    if (!path.isAbsolute(root)) throw new Error(`scan root must be absolute: ${root}`);
-    const normal = path.normalize(root);
-    const parent = path.dirname(normal);
-    const realParent = await fsp.realpath(parent).catch(() => parent);
-    resolved.push(normal === '/' ? '/' : path.join(realParent, path.basename(normal)));
-  }
-  const sorted = [...new Set(resolved)].sort();
-  if (!dropNested) return sorted;
-  return sorted.filter((r) => !sorted.some((k) => k !== r && (k === '/' || r.startsWith(`${k}/`))));
 }
