@@ -1,5 +1,5 @@
-import type { FileHandle } from 'node:fs/promises';
 import net from 'node:net';
+import { readAt } from './scan-files.js';
 import { chunkHeader, commandBytes, descriptorScanBytes, END_OF_STREAM, parseScanReply, replyText, type ScanReply } from './clamd-protocol.js';
 
 /** Talks to one clamd over its unix socket: PING, VERSION, INSTREAM and descriptor SCAN, each on its own connection. */
@@ -58,8 +58,8 @@ export class ClamdClient {
   }
 
   /** Streams `size` bytes of an open file to clamd (INSTREAM) and returns its verdict. */
-  async scanFile(handle: FileHandle, size: number, signal?: AbortSignal): Promise<FileScanReply> {
-    return this.withSlot(() => this.instream(handle, size, signal));
+  async scanFile(fd: number, size: number, signal?: AbortSignal): Promise<FileScanReply> {
+    return this.withSlot(() => this.instream(fd, size, signal));
   }
 
   /** Has clamd scan the file this process holds open as `fd` (descriptor SCAN, see clamd-protocol). */
@@ -87,7 +87,7 @@ export class ClamdClient {
     });
   }
 
-  private async instream(handle: FileHandle, size: number, signal?: AbortSignal): Promise<FileScanReply> {
+  private async instream(fd: number, size: number, signal?: AbortSignal): Promise<FileScanReply> {
     const conn = await this.connect(this.commandTimeoutMs);
     const onAbort = (): void => void conn.socket.destroy(new ClamdConnectionError('scan aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -98,7 +98,7 @@ export class ClamdClient {
       conn.socket.write(commandBytes('INSTREAM'));
       const buffer = Buffer.allocUnsafe(Math.min(this.chunkBytes, Math.max(size, 1)));
       while (sent < size && !conn.answered()) {
-        const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - sent), sent);
+        const bytesRead = await readAt(fd, buffer, Math.min(buffer.length, size - sent), sent);
         if (bytesRead === 0) break; // the file shrank: scan what there is
         const chunk = buffer.subarray(0, bytesRead);
         sent += bytesRead;

@@ -1,6 +1,6 @@
-import type { FileHandle } from 'node:fs/promises';
 import net from 'node:net';
 import { ClamdConnectionError, type FileScanReply } from './clamd-client.js';
+import { readAt } from './scan-files.js';
 import { chunkHeader, commandBytes, descriptorScanBytes, END_OF_STREAM, parseScanReply } from './clamd-protocol.js';
 
 /**
@@ -15,7 +15,10 @@ export interface SessionPoolOptions {
   socketPath: string;
   /** Sessions open at once (default 2). */
   sessions?: number;
-  /** Files in flight per session: streamed but not yet answered (default 4). */
+  /**
+   * Files in flight per session: sent but not yet answered (default 4). Deep enough that clamd's threads never wait
+   * for the agent's next request, which on a loaded host is often not scheduled at once.
+   */
   inflightPerSession?: number;
   commandTimeoutMs?: number;
   /** No progress for this long (write drained, answer received) fails the session. */
@@ -72,9 +75,9 @@ class Session {
   }
 
   /** Streams one file; resolves with clamd's verdict once it arrives. */
-  async scan(handle: FileHandle, size: number, chunkBytes: number, signal?: AbortSignal): Promise<FileScanReply> {
+  async scan(fd: number, size: number, chunkBytes: number, signal?: AbortSignal): Promise<FileScanReply> {
     // Requests are numbered in the order clamd receives them, so each stream is written whole before the next.
-    const written = this.writing.then(() => this.stream(handle, size, chunkBytes, signal));
+    const written = this.writing.then(() => this.stream(fd, size, chunkBytes, signal));
     this.writing = written.then(() => undefined, () => undefined);
     const { answer, bytes } = await written;
     return { reply: parseScanReply(await answer), bytes };
@@ -110,7 +113,7 @@ class Session {
     return answer;
   }
 
-  private async stream(handle: FileHandle, size: number, chunkBytes: number, signal?: AbortSignal): Promise<{ answer: Promise<string>; bytes: number }> {
+  private async stream(fd: number, size: number, chunkBytes: number, signal?: AbortSignal): Promise<{ answer: Promise<string>; bytes: number }> {
     if (this.failure) throw this.failure;
     signal?.throwIfAborted();
     // Registered before the first byte leaves: clamd may answer before the stream ends (size limit).
@@ -121,7 +124,7 @@ class Session {
       while (sent < size) {
         if (this.failure) throw this.failure;
         const buffer = Buffer.allocUnsafe(Math.min(chunkBytes, size - sent));
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, sent);
+        const bytesRead = await readAt(fd, buffer, buffer.length, sent);
         if (bytesRead === 0) break; // the file shrank: scan what there is
         const chunk = bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
         sent += bytesRead;
@@ -196,8 +199,8 @@ export class ClamdSessionPool {
     this.inflightLimit = Math.max(1, opts.inflightPerSession ?? 4);
   }
 
-  async scanFile(handle: FileHandle, size: number, signal?: AbortSignal): Promise<FileScanReply> {
-    return this.withSession((session) => session.scan(handle, size, this.opts.chunkBytes ?? 256 * 1024, signal));
+  async scanFile(fd: number, size: number, signal?: AbortSignal): Promise<FileScanReply> {
+    return this.withSession((session) => session.scan(fd, size, this.opts.chunkBytes ?? 256 * 1024, signal));
   }
 
   /** Descriptor SCAN of `fd`, which this process keeps open until the verdict is in. */

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { promises as fsp } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import { setPriority, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -47,7 +46,8 @@ export interface ClamdSupervisorOptions {
   /** Connections the client opens at once for PING/VERSION and unpipelined scans (default: clamd's thread count). */
   maxConnections?: number;
   /**
-   * IDSESSION connections that pipeline scans (default 2, each with 4 files in flight); 0 scans each
+   * IDSESSION connections that pipeline scans (default 8: clamd runs a descriptor SCAN of a session before reading its
+   * next command, so parallelism comes from sessions; each with up to 4 files in flight); 0 scans each
    * file on a connection of its own and waits for the verdict.
    */
   sessions?: number;
@@ -85,6 +85,7 @@ export class ClamdSignatureError extends Error {
 
 /** Largest file scanned by descriptor on a clamd this supervisor did not configure (ClamAV's MaxFileSize default is larger). */
 const DESCRIPTOR_MAX_FOREIGN = 16 * 1024 * 1024;
+const DEFAULT_SESSIONS = 8;
 
 export class ClamdSupervisor extends EventEmitter {
   readonly limits: ClamdLimits;
@@ -110,7 +111,7 @@ export class ClamdSupervisor extends EventEmitter {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.socketPath = opts.existingSocket ?? path.join(this.workDir, 'clamd.sock');
     this.client = new ClamdClient({ socketPath: this.socketPath, maxConnections: opts.maxConnections ?? this.limits.maxThreads });
-    const sessions = opts.sessions ?? 2;
+    const sessions = opts.sessions ?? DEFAULT_SESSIONS;
     this.pool = sessions > 0 ? new ClamdSessionPool({ socketPath: this.socketPath, sessions }) : null;
   }
 
@@ -174,12 +175,12 @@ export class ClamdSupervisor extends EventEmitter {
    * to DESCRIPTOR_MAX_FOREIGN: its MaxFileSize is unknown and a file over it would be skipped as "OK", where INSTREAM
    * says "size limit exceeded"), streamed otherwise and whenever clamd could not read the descriptor.
    */
-  async scanFile(handle: FileHandle, size: number, signal?: AbortSignal): Promise<FileScanReply> {
+  async scanFile(fd: number, size: number, signal?: AbortSignal): Promise<FileScanReply> {
     if (this.descriptors && (!this.opts.existingSocket || size <= DESCRIPTOR_MAX_FOREIGN)) {
-      const answer = this.pool ? await this.pool.scanDescriptor(handle.fd, size, signal) : await this.client.scanDescriptor(handle.fd, size);
+      const answer = this.pool ? await this.pool.scanDescriptor(fd, size, signal) : await this.client.scanDescriptor(fd, size);
       if (answer.reply.kind !== 'error') return answer;
     }
-    return this.pool ? this.pool.scanFile(handle, size, signal) : this.client.scanFile(handle, size, signal);
+    return this.pool ? this.pool.scanFile(fd, size, signal) : this.client.scanFile(fd, size, signal);
   }
 
   /** Stops clamd (SIGTERM by PID, SIGKILL after `graceMs`). */

@@ -4,6 +4,7 @@ import { AvIsolateSweep, avIsolatePeriodic } from './isolate-sweep.js';
 import { avScanJobKind } from './job-kind.js';
 import * as m0001 from './migrations/0001_antivirus.js';
 import * as m0002 from './migrations/0002_alarm_whitelist.js';
+import * as m0003 from './migrations/0003_streamed_detections.js';
 import { AvProgressSweep, avProgressPeriodic } from './progress-sweep.js';
 import { antivirusHandleRoutes } from './routes/handle.js';
 import { antivirusHostRoutes } from './routes/hosts.js';
@@ -19,13 +20,13 @@ import { autoIsolate, antivirusServices } from './services.js';
 export const antivirusFamily: ServerFamily = {
   name: 'antivirus',
   jobKinds: [avScanJobKind, avIsolateJobKind],
-  migrations: { 'antivirus/0001_antivirus': m0001, 'antivirus/0002_alarm_whitelist': m0002 },
+  migrations: { 'antivirus/0001_antivirus': m0001, 'antivirus/0002_alarm_whitelist': m0002, 'antivirus/0003_streamed_detections': m0003 },
   quotas: [],
   start: (core) => {
     const services = antivirusServices(core);
     return {
       routes: [antivirusTaskRoutes(services), antivirusResultRoutes(services), antivirusHostRoutes(services), antivirusHandleRoutes(services)],
-      periodics: [avProgressPeriodic(new AvProgressSweep(core.store.db, autoIsolate(services))), avIsolatePeriodic(new AvIsolateSweep(core.store.db))],
+      periodics: [avProgressPeriodic(new AvProgressSweep(core.store.db, autoIsolate(services), core.artifacts)), avIsolatePeriodic(new AvIsolateSweep(core.store.db))],
     };
   },
 };

@@ -1,11 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Periodic } from '../../core/family.js';
-import { newUuid } from '../../identity/secrets.js';
+import type { ArtifactStore } from '../../store/artifact-store.js';
 import type { Database } from '../../store/schema.js';
-import { classifySignature } from './classify.js';
-import { MAX_DETECTIONS_STORED } from './domain.js';
 import { avScanJobKind, type AvScanProgressDetail, type AvScanResult } from './job-kind.js';
-import { whitelistedPairs } from './handle-store.js';
+import { storeDetections, StreamedDetections } from './results-ingest.js';
 import { closeTaskIfDone } from './scan-store.js';
 import type { AntivirusDatabase, AntivirusTables } from './tables.js';
 
@@ -14,7 +12,8 @@ import type { AntivirusDatabase, AntivirusTables } from './tables.js';
  * (files, bytes, detections, percent) into the host row; ended jobs set the host's final status (`success`,
  * `fail` with the job's reason — e.g. the lease reaper's "agent lost" —, `cancel`) and store the detections as
  * result rows, leaving out those on the project's alarm whitelist (same hash and path); an `action=auto` task's
- * new results are then handed to `autoIsolate`. Every write is conditional on the host still being `scanning` with that job, and result rows are
+ * new results are then handed to `autoIsolate`. Detections the agent streamed while scanning (results-ingest.ts) are
+ * stored as soon as its progress says a new batch is up, and once more when the job ends (a killed agent's too). Every write is conditional on the host still being `scanning` with that job, and result rows are
  * unique per job + path + signature, so two replicas sweeping at once store everything once.
  */
 
@@ -24,7 +23,7 @@ export type AutoIsolate = (projectId: string, resultIds: readonly string[]) => P
 
 interface HostJobRow {
   task_id: string; host_id: string; agent_id: string; project_id: string; job_id: string;
-  scan_file_num: number; virus_num: number; scan_progress: number;
+  scan_file_num: number; virus_num: number; scan_progress: number; streamed_batches: number;
   state: string; progress_detail: string | null; result: string | null; failure_reason: string | null; started_at: number | null;
 }
 
@@ -39,17 +38,22 @@ function parseJson<T>(text: string | null): T | null {
 
 export class AvProgressSweep {
   private readonly db: Kysely<AntivirusDatabase>;
+  private readonly streamed: StreamedDetections | null;
 
-  /** `autoIsolate`: called with a task's new results when its `action` is `auto` (isolate them at once). */
-  constructor(db: Kysely<Database>, private readonly autoIsolate?: AutoIsolate) {
+  /**
+   * `autoIsolate`: called with a task's new results when its `action` is `auto` (isolate them at once).
+   * `artifacts`: where streamed detection batches are read (without it, detections are stored when a job ends).
+   */
+  constructor(db: Kysely<Database>, private readonly autoIsolate?: AutoIsolate, artifacts?: ArtifactStore) {
     this.db = db.withTables<AntivirusTables>();
+    this.streamed = artifacts ? new StreamedDetections(artifacts) : null;
   }
 
   /** One pass over at most BATCH scanning hosts; returns how many rows changed. */
   async run(now = Date.now()): Promise<number> {
     const rows = await this.db.selectFrom('av_task_hosts').innerJoin('jobs', 'jobs.id', 'av_task_hosts.job_id')
       .select(['av_task_hosts.task_id', 'av_task_hosts.host_id', 'av_task_hosts.agent_id', 'av_task_hosts.project_id', 'av_task_hosts.scan_file_num',
-        'av_task_hosts.virus_num', 'av_task_hosts.scan_progress', 'jobs.id as job_id', 'jobs.state', 'jobs.progress_detail', 'jobs.result',
+        'av_task_hosts.virus_num', 'av_task_hosts.scan_progress', 'av_task_hosts.streamed_batches', 'jobs.id as job_id', 'jobs.state', 'jobs.progress_detail', 'jobs.result',
         'jobs.failure_reason', 'jobs.started_at'])
       .where('av_task_hosts.host_task_status', '=', 'scanning').where('jobs.kind', '=', avScanJobKind.name)
       .orderBy('av_task_hosts.updated_at').limit(BATCH).execute() as HostJobRow[];
@@ -70,17 +74,31 @@ export class AvProgressSweep {
         .where('host_id', '=', row.host_id).where('job_id', '=', row.job_id).where('start_time', '<>', start).executeTakeFirst();
       return Number(r.numUpdatedRows);
     }
+    let stored = 0;
+    if (this.streamed && (detail.streamed_batches ?? 0) > row.streamed_batches) {
+      const ids = await this.streamed.ingest(this.db, row, row.streamed_batches, now);
+      await this.isolateIfAuto(row, ids);
+      stored = ids.length;
+    }
     const percent = Math.min(99, Math.max(0, Math.floor(detail.percent)));
-    if (Number(row.scan_file_num) === detail.scanned_files && row.virus_num === detail.detections && row.scan_progress === percent) return 0;
+    if (Number(row.scan_file_num) === detail.scanned_files && row.virus_num === detail.detections && row.scan_progress === percent) return stored;
     const r = await this.db.updateTable('av_task_hosts').set({
       scan_file_num: detail.scanned_files, files_total: detail.files_total, scanned_bytes: detail.bytes, virus_num: detail.detections,
       scan_progress: percent, updated_at: now, ...(start === undefined ? {} : { start_time: start }),
     }).where('task_id', '=', row.task_id).where('host_id', '=', row.host_id).where('job_id', '=', row.job_id)
       .where('host_task_status', '=', 'scanning').executeTakeFirst();
-    return Number(r.numUpdatedRows);
+    return Number(r.numUpdatedRows) + stored;
+  }
+
+  private async isolateIfAuto(row: HostJobRow, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0 || !this.autoIsolate) return;
+    const task = await this.db.selectFrom('av_tasks').select('action').where('task_id', '=', row.task_id).executeTakeFirst();
+    if (task?.action === 'auto') await this.autoIsolate(row.project_id, ids);
   }
 
   private async finish(row: HostJobRow, now: number): Promise<number> {
+    // Batches uploaded after the last progress report (or by an agent killed since) are stored before the host moves.
+    if (this.streamed) await this.isolateIfAuto(row, await this.streamed.ingest(this.db, row, row.streamed_batches, now));
     const result = row.state === 'succeeded' ? parseJson<AvScanResult>(row.result) : null;
     const status = row.state === 'succeeded' ? 'success' : row.state === 'cancelled' ? 'cancel' : 'fail';
     const reason = status === 'success' ? '' : (row.failure_reason ?? `the scan job ended ${row.state}`).slice(0, 1000);
@@ -95,26 +113,11 @@ export class AvProgressSweep {
       }).where('task_id', '=', row.task_id).where('host_id', '=', row.host_id).where('job_id', '=', row.job_id)
         .where('host_task_status', '=', 'scanning').executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 0) return { changed: 0, auto: [] };
-      const found = (result?.detections ?? []).slice(0, MAX_DETECTIONS_STORED);
-      const whitelisted = await whitelistedPairs(db, row.project_id, found.map((d) => d.sha256));
-      const detections = found.filter((d) => !whitelisted.has(`${d.sha256}\0${d.path}`));
-      for (let i = 0; i < detections.length; i += 100) {
-        await db.insertInto('av_results').values(detections.slice(i, i + 100).map((d) => {
-          const kind = classifySignature(d.signature);
-          return {
-            result_id: newUuid(), project_id: row.project_id, task_id: row.task_id, host_id: row.host_id, agent_id: row.agent_id, job_id: row.job_id,
-            file_path: d.path, malware_name: d.signature, malware_type: kind.malware_type, event_type: kind.event_type, severity: kind.severity,
-            file_hash: d.sha256, file_size: d.size, file_attr: d.mode, file_owner: d.owner, file_mtime: d.mtime_ms, file_ctime: d.ctime_ms,
-            occur_time: d.found_at, handle_status: 'unhandled', handle_method: null, memo: null, isolate_state: null, vault_ref: null,
-            isolate_job_id: null, isolate_reason: null, updated_at: now,
-          };
-        })).onConflict((oc) => oc.columns(['job_id', 'file_path', 'malware_name']).doNothing()).execute();
-      }
+      const inserted = await storeDetections(db, row, result?.detections ?? [], now);
       await closeTaskIfDone(db, row.task_id, now);
       const task = await db.selectFrom('av_tasks').select('action').where('task_id', '=', row.task_id).executeTakeFirst();
-      if (task?.action !== 'auto' || detections.length === 0) return { changed: 1, auto: [] };
-      const ids = await db.selectFrom('av_results').select('result_id').where('job_id', '=', row.job_id).execute();
-      return { changed: 1, auto: ids.map((r) => r.result_id) };
+      if (task?.action !== 'auto' || inserted.length === 0) return { changed: 1, auto: [] };
+      return { changed: 1, auto: inserted };
     });
     // Only the replica whose write moved the host gets here with results, so each is isolated once.
     if (stored.auto.length > 0 && this.autoIsolate) await this.autoIsolate(row.project_id, stored.auto);

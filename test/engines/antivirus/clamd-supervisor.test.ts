@@ -130,7 +130,7 @@ describe('clamd supervisor', () => {
       const handle = await open(big, 'r');
       try {
         process.kill(pid, 'SIGSTOP');
-        await assert.rejects(client.scanFile(handle, 16 * 1024 * 1024), (err: Error) => err instanceof ClamdConnectionError && /stopped reading|no answer/.test(err.message));
+        await assert.rejects(client.scanFile(handle.fd, 16 * 1024 * 1024), (err: Error) => err instanceof ClamdConnectionError && /stopped reading|no answer/.test(err.message));
       } finally {
         process.kill(pid, 'SIGCONT');
         await handle.close();
