@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
 import net from 'node:net';
-import { chunkHeader, commandBytes, END_OF_STREAM, parseScanReply, replyText, type ScanReply } from './clamd-protocol.js';
+import { readAt } from './scan-files.js';
+import { chunkHeader, commandBytes, descriptorScanBytes, END_OF_STREAM, parseScanReply, replyText, type ScanReply } from './clamd-protocol.js';
 
-/** Talks to one clamd over its unix socket: PING, VERSION and INSTREAM, each on its own connection. */
+/** Talks to one clamd over its unix socket: PING, VERSION, INSTREAM and descriptor SCAN, each on its own connection. */
 
 export interface ClamdClientOptions {
   socketPath: string;
@@ -21,8 +20,7 @@ export class ClamdConnectionError extends Error {}
 
 export interface FileScanReply {
   reply: ScanReply;
-  /** SHA-256 of the bytes sent to clamd. */
-  sha256: string;
+  /** Bytes clamd was given (streamed, or the file's size when clamd read the descriptor itself). */
   bytes: number;
 }
 
@@ -59,9 +57,22 @@ export class ClamdClient {
     if (answer !== 'RELOADING') throw new ClamdConnectionError(`clamd refused RELOAD: ${answer}`);
   }
 
-  /** Streams `size` bytes of an open file to clamd (INSTREAM) and returns its verdict and the bytes' SHA-256. */
-  async scanFile(handle: FileHandle, size: number, signal?: AbortSignal): Promise<FileScanReply> {
-    return this.withSlot(() => this.instream(handle, size, signal));
+  /** Streams `size` bytes of an open file to clamd (INSTREAM) and returns its verdict. */
+  async scanFile(fd: number, size: number, signal?: AbortSignal): Promise<FileScanReply> {
+    return this.withSlot(() => this.instream(fd, size, signal));
+  }
+
+  /** Has clamd scan the file this process holds open as `fd` (descriptor SCAN, see clamd-protocol). */
+  async scanDescriptor(fd: number, size: number): Promise<FileScanReply> {
+    return this.withSlot(async () => {
+      const conn = await this.connect(this.commandTimeoutMs);
+      try {
+        conn.socket.write(descriptorScanBytes(process.pid, fd));
+        return { reply: parseScanReply(await conn.reply(this.scanIdleTimeoutMs)), bytes: size };
+      } finally {
+        conn.socket.destroy();
+      }
+    });
   }
 
   private async simple(command: string): Promise<string> {
@@ -76,11 +87,10 @@ export class ClamdClient {
     });
   }
 
-  private async instream(handle: FileHandle, size: number, signal?: AbortSignal): Promise<FileScanReply> {
+  private async instream(fd: number, size: number, signal?: AbortSignal): Promise<FileScanReply> {
     const conn = await this.connect(this.commandTimeoutMs);
     const onAbort = (): void => void conn.socket.destroy(new ClamdConnectionError('scan aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
-    const hash = createHash('sha256');
     let sent = 0;
     try {
       const replied = conn.reply(this.scanIdleTimeoutMs);
@@ -88,10 +98,9 @@ export class ClamdClient {
       conn.socket.write(commandBytes('INSTREAM'));
       const buffer = Buffer.allocUnsafe(Math.min(this.chunkBytes, Math.max(size, 1)));
       while (sent < size && !conn.answered()) {
-        const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - sent), sent);
+        const bytesRead = await readAt(fd, buffer, Math.min(buffer.length, size - sent), sent);
         if (bytesRead === 0) break; // the file shrank: scan what there is
         const chunk = buffer.subarray(0, bytesRead);
-        hash.update(chunk);
         sent += bytesRead;
         conn.socket.cork();
         conn.socket.write(chunkHeader(bytesRead));
@@ -103,7 +112,7 @@ export class ClamdClient {
       }
       if (!conn.answered()) conn.socket.write(END_OF_STREAM);
       const reply = parseScanReply(await replied);
-      return { reply, sha256: hash.digest('hex'), bytes: sent };
+      return { reply, bytes: sent };
     } finally {
       signal?.removeEventListener('abort', onAbort);
       conn.socket.destroy();

@@ -41,8 +41,11 @@ function positive(name: string, n: number): number {
 export function buildClamdConfig(input: ClamdConfigInput): string {
   const l = input.limits;
   // INSTREAM refuses streams over StreamMaxLength; the walk never sends a file over maxFileSize.
+  // FollowFileSymlinks: the only paths Guardpost sends are /proc/<pid>/fd/<n> links to files it holds open
+  // (descriptor scans); clamd must follow them. It never walks directories for Guardpost.
   const lines = [
     'Foreground yes',
+    'FollowFileSymlinks yes',
     `LocalSocket ${safePath(input.socketPath)}`,
     'LocalSocketMode 600',
     'FixStaleSocket yes',

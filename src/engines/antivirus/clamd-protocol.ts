@@ -18,6 +18,20 @@ export function commandBytes(command: string): Buffer {
   return Buffer.from(`z${command}\0`, 'latin1');
 }
 
+/**
+ * `zSCAN /proc/<pid>/fd/<n>\0`: clamd opens the file the agent already holds open through its /proc magic link
+ * (the very inode that was opened with O_NOFOLLOW and checked with fstat, not the path again). Nothing but such a
+ * descriptor link is ever sent as a path.
+ */
+export function descriptorScanBytes(pid: number, fd: number): Buffer {
+  if (!Number.isSafeInteger(pid) || pid <= 0 || !Number.isSafeInteger(fd) || fd < 0) throw new Error(`not a descriptor: ${pid}/${fd}`);
+  return Buffer.from(`zSCAN ${descriptorLink(pid, fd)}\0`, 'latin1');
+}
+
+export function descriptorLink(pid: number, fd: number): string {
+  return `/proc/${pid}/fd/${fd}`;
+}
+
 export function chunkHeader(length: number): Buffer {
   const header = Buffer.alloc(4);
   header.writeUInt32BE(length, 0);

@@ -1,14 +1,13 @@
-import { createHash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
 import net from 'node:net';
 import { ClamdConnectionError, type FileScanReply } from './clamd-client.js';
-import { chunkHeader, commandBytes, END_OF_STREAM, parseScanReply } from './clamd-protocol.js';
+import { readAt } from './scan-files.js';
+import { chunkHeader, commandBytes, descriptorScanBytes, END_OF_STREAM, parseScanReply } from './clamd-protocol.js';
 
 /**
- * Pipelined INSTREAM over clamd IDSESSION connections: each session streams one file after another
- * without waiting for the verdicts, which clamd returns as `N: stream: …` (N = request number within
- * the session) while its threads scan. This removes the connect-and-wait round trip per file that
- * dominates the cost of small files. Any failure of a session fails its pending requests with
+ * Pipelined scans over clamd IDSESSION connections: each session sends one request after another (an INSTREAM
+ * of the file's bytes, or a descriptor SCAN that lets clamd read the open file itself) without waiting for the
+ * verdicts, which clamd returns as `N: …` (N = request number within the session) while its threads scan. This
+ * removes the connect-and-wait round trip per file that dominates the cost of small files. Any failure of a session fails its pending requests with
  * ClamdConnectionError (the caller retries); a session clamd closed for idleness is replaced.
  */
 
@@ -16,7 +15,10 @@ export interface SessionPoolOptions {
   socketPath: string;
   /** Sessions open at once (default 2). */
   sessions?: number;
-  /** Files in flight per session: streamed but not yet answered (default 4). */
+  /**
+   * Files in flight per session: sent but not yet answered (default 4). Deep enough that clamd's threads never wait
+   * for the agent's next request, which on a loaded host is often not scheduled at once.
+   */
   inflightPerSession?: number;
   commandTimeoutMs?: number;
   /** No progress for this long (write drained, answer received) fails the session. */
@@ -73,12 +75,19 @@ class Session {
   }
 
   /** Streams one file; resolves with clamd's verdict once it arrives. */
-  async scan(handle: FileHandle, size: number, chunkBytes: number, signal?: AbortSignal): Promise<FileScanReply> {
+  async scan(fd: number, size: number, chunkBytes: number, signal?: AbortSignal): Promise<FileScanReply> {
     // Requests are numbered in the order clamd receives them, so each stream is written whole before the next.
-    const written = this.writing.then(() => this.stream(handle, size, chunkBytes, signal));
+    const written = this.writing.then(() => this.stream(fd, size, chunkBytes, signal));
     this.writing = written.then(() => undefined, () => undefined);
-    const { answer, sha256, bytes } = await written;
-    return { reply: parseScanReply(await answer), sha256, bytes };
+    const { answer, bytes } = await written;
+    return { reply: parseScanReply(await answer), bytes };
+  }
+
+  /** Has clamd read the open file `fd` itself (descriptor SCAN); one small write, queued behind any stream. */
+  async scanDescriptor(fd: number, size: number, signal?: AbortSignal): Promise<FileScanReply> {
+    const written = this.writing.then(() => this.request(descriptorScanBytes(process.pid, fd), signal));
+    this.writing = written.then(() => undefined, () => undefined);
+    return { reply: parseScanReply(await (await written)), bytes: size };
   }
 
   close(): void {
@@ -87,24 +96,37 @@ class Session {
     this.fail(new ClamdConnectionError('session closed'));
   }
 
-  private async stream(handle: FileHandle, size: number, chunkBytes: number, signal?: AbortSignal): Promise<{ answer: Promise<string>; sha256: string; bytes: number }> {
+  /** Registers the next request number's waiter (before the request's first byte leaves) and returns its answer. */
+  private expectAnswer(): Promise<string> {
+    const id = ++this.nextId;
+    const answer = new Promise<string>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    answer.catch(() => undefined); // observed by the caller; a failed request must not leave it unhandled
+    return answer;
+  }
+
+  private async request(bytes: Buffer, signal?: AbortSignal): Promise<Promise<string>> {
     if (this.failure) throw this.failure;
     signal?.throwIfAborted();
-    const id = ++this.nextId;
+    const answer = this.expectAnswer();
+    if (!this.socket.write(bytes)) await this.drained();
+    this.timer.refresh();
+    return answer;
+  }
+
+  private async stream(fd: number, size: number, chunkBytes: number, signal?: AbortSignal): Promise<{ answer: Promise<string>; bytes: number }> {
+    if (this.failure) throw this.failure;
+    signal?.throwIfAborted();
     // Registered before the first byte leaves: clamd may answer before the stream ends (size limit).
-    const answer = new Promise<string>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    answer.catch(() => undefined); // observed by scan(); a failed stream must not leave it unhandled
-    const hash = createHash('sha256');
+    const answer = this.expectAnswer();
     let sent = 0;
     this.socket.write(commandBytes('INSTREAM'));
     try {
       while (sent < size) {
         if (this.failure) throw this.failure;
         const buffer = Buffer.allocUnsafe(Math.min(chunkBytes, size - sent));
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, sent);
+        const bytesRead = await readAt(fd, buffer, buffer.length, sent);
         if (bytesRead === 0) break; // the file shrank: scan what there is
         const chunk = bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
-        hash.update(chunk);
         sent += bytesRead;
         this.socket.write(chunkHeader(bytesRead));
         if (!this.socket.write(chunk)) await this.drained();
@@ -117,7 +139,7 @@ class Session {
     }
     if (this.failure) throw this.failure;
     this.socket.write(END_OF_STREAM);
-    return { answer, sha256: hash.digest('hex'), bytes: sent };
+    return { answer, bytes: sent };
   }
 
   private drained(): Promise<void> {
@@ -177,12 +199,20 @@ export class ClamdSessionPool {
     this.inflightLimit = Math.max(1, opts.inflightPerSession ?? 4);
   }
 
-  async scanFile(handle: FileHandle, size: number, signal?: AbortSignal): Promise<FileScanReply> {
+  async scanFile(fd: number, size: number, signal?: AbortSignal): Promise<FileScanReply> {
+    return this.withSession((session) => session.scan(fd, size, this.opts.chunkBytes ?? 256 * 1024, signal));
+  }
+
+  /** Descriptor SCAN of `fd`, which this process keeps open until the verdict is in. */
+  async scanDescriptor(fd: number, size: number, signal?: AbortSignal): Promise<FileScanReply> {
+    return this.withSession((session) => session.scanDescriptor(fd, size, signal));
+  }
+
+  private async withSession(fn: (session: Session) => Promise<FileScanReply>): Promise<FileScanReply> {
     while (this.active >= this.sessions.length * this.inflightLimit) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.active++;
     try {
-      const session = await this.pick();
-      return await session.scan(handle, size, this.opts.chunkBytes ?? 256 * 1024, signal);
+      return await fn(await this.pick());
     } finally {
       this.active--;
       this.waiting.shift()?.();

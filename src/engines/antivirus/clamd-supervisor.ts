@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { promises as fsp } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
-import { setPriority } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BoundedText } from '../capture/tool-output.js';
@@ -10,13 +9,17 @@ import { findExecutable } from '../capture/tools.js';
 import { ClamdClient, type FileScanReply } from './clamd-client.js';
 import { ClamdSessionPool } from './clamd-session.js';
 import { buildClamdConfig, DEFAULT_LIMITS, type ClamdLimits } from './clamd-config.js';
+import { endLeftoverClamd, forgetClamdPid, recordClamdPid } from './clamd-leftover.js';
+import { descriptorScansWork } from './descriptor-probe.js';
 import { guardpostSignatureDir, OFFICIAL_DATABASE_DIR, stageDatabase } from './signatures.js';
 
 /**
  * Runs Guardpost's private clamd: stages the signature database, writes a generated config (unix socket
  * in a private 0700 directory, no TCP), starts `clamd` in the foreground, waits until it answers PING,
- * restarts it with backoff when it dies, and stops it by PID. With `existingSocket` it starts nothing and
- * only talks to that clamd. When clamd cannot run (not installed, no usable database, refused
+ * restarts it with backoff when it dies, and stops it by PID (recorded in `clamd.pid`, so that the next agent
+ * of the work directory ends a clamd this one left behind when it was killed). With `existingSocket` it starts
+ * nothing and only talks to that clamd. Files are scanned by descriptor when clamd can read them that way (see
+ * descriptor-probe.ts; clamd then reads the open file itself with its own threads), else streamed (INSTREAM). When clamd cannot run (not installed, no usable database, refused
  * signatures, keeps dying) the supervisor is `unavailable` with a reason; it never pretends to scan.
  */
 
@@ -43,10 +46,16 @@ export interface ClamdSupervisorOptions {
   /** Connections the client opens at once for PING/VERSION and unpipelined scans (default: clamd's thread count). */
   maxConnections?: number;
   /**
-   * IDSESSION connections that pipeline scans (default 2, each with 4 files in flight); 0 scans each
+   * IDSESSION connections that pipeline scans (default 8: clamd runs a descriptor SCAN of a session before reading its
+   * next command, so parallelism comes from sessions; each with up to 4 files in flight); 0 scans each
    * file on a connection of its own and waits for the verdict.
    */
   sessions?: number;
+  /**
+   * Let clamd read each open file itself through `/proc/<agent pid>/fd/<n>` when a probe shows it can (default
+   * true); false always streams the bytes (INSTREAM).
+   */
+  descriptorScans?: boolean;
   /** How long clamd may take to load its database and answer PING (default 180 s: the official database is large). */
   startTimeoutMs?: number;
   /** Restart backoff: first delay, doubled per quick death up to the maximum. */
@@ -74,6 +83,10 @@ export class ClamdSignatureError extends Error {
   override name = 'ClamdSignatureError';
 }
 
+/** Largest file scanned by descriptor on a clamd this supervisor did not configure (ClamAV's MaxFileSize default is larger). */
+const DESCRIPTOR_MAX_FOREIGN = 16 * 1024 * 1024;
+const DEFAULT_SESSIONS = 8;
+
 export class ClamdSupervisor extends EventEmitter {
   readonly limits: ClamdLimits;
   readonly socketPath: string;
@@ -90,6 +103,7 @@ export class ClamdSupervisor extends EventEmitter {
   private restartTimer: NodeJS.Timeout | null = null;
   private readonly exitHook = (): void => void this.child?.kill('SIGKILL');
   private readonly workDir: string;
+  private descriptors = false;
 
   constructor(private readonly opts: ClamdSupervisorOptions) {
     super();
@@ -97,7 +111,7 @@ export class ClamdSupervisor extends EventEmitter {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.socketPath = opts.existingSocket ?? path.join(this.workDir, 'clamd.sock');
     this.client = new ClamdClient({ socketPath: this.socketPath, maxConnections: opts.maxConnections ?? this.limits.maxThreads });
-    const sessions = opts.sessions ?? 2;
+    const sessions = opts.sessions ?? DEFAULT_SESSIONS;
     this.pool = sessions > 0 ? new ClamdSessionPool({ socketPath: this.socketPath, sessions }) : null;
   }
 
@@ -120,6 +134,11 @@ export class ClamdSupervisor extends EventEmitter {
     return this.opts.existingSocket ? undefined : this.limits.maxFileSize;
   }
 
+  /** How files reach clamd: `descriptor` (clamd reads the agent's open file) or `stream` (INSTREAM). */
+  get scanMode(): 'descriptor' | 'stream' {
+    return this.descriptors ? 'descriptor' : 'stream';
+  }
+
   get restarts(): number {
     return this.restartsDone;
   }
@@ -132,6 +151,7 @@ export class ClamdSupervisor extends EventEmitter {
       if (!(await this.pingUntil(Date.now() + (this.opts.startTimeoutMs ?? 10_000)))) {
         throw this.fail(`the configured clamd socket ${this.socketPath} does not answer PING`);
       }
+      this.descriptors = this.opts.descriptorScans !== false && (await descriptorScansWork(this.client, tmpdir()));
       this.setState('ready');
       return;
     }
@@ -150,9 +170,17 @@ export class ClamdSupervisor extends EventEmitter {
     }
   }
 
-  /** Scans an open file through this supervisor's clamd. */
-  scanFile(handle: FileHandle, size: number, signal?: AbortSignal): Promise<FileScanReply> {
-    return this.pool ? this.pool.scanFile(handle, size, signal) : this.client.scanFile(handle, size, signal);
+  /**
+   * Scans an open file through this supervisor's clamd: by descriptor when possible (a clamd of someone else only up
+   * to DESCRIPTOR_MAX_FOREIGN: its MaxFileSize is unknown and a file over it would be skipped as "OK", where INSTREAM
+   * says "size limit exceeded"), streamed otherwise and whenever clamd could not read the descriptor.
+   */
+  async scanFile(fd: number, size: number, signal?: AbortSignal): Promise<FileScanReply> {
+    if (this.descriptors && (!this.opts.existingSocket || size <= DESCRIPTOR_MAX_FOREIGN)) {
+      const answer = this.pool ? await this.pool.scanDescriptor(fd, size, signal) : await this.client.scanDescriptor(fd, size);
+      if (answer.reply.kind !== 'error') return answer;
+    }
+    return this.pool ? this.pool.scanFile(fd, size, signal) : this.client.scanFile(fd, size, signal);
   }
 
   /** Stops clamd (SIGTERM by PID, SIGKILL after `graceMs`). */
@@ -171,6 +199,7 @@ export class ClamdSupervisor extends EventEmitter {
     }
     this.child = null;
     process.off('exit', this.exitHook);
+    if (child?.pid !== undefined) await forgetClamdPid(this.workDir, child.pid).catch(() => undefined);
     if (!this.opts.existingSocket) await fsp.rm(this.socketPath, { force: true });
     if (this.stateValue !== 'unavailable') this.setState('stopped');
   }
@@ -184,6 +213,7 @@ export class ClamdSupervisor extends EventEmitter {
     }
     await fsp.mkdir(this.workDir, { recursive: true, mode: 0o700 });
     await fsp.chmod(this.workDir, 0o700);
+    await endLeftoverClamd(this.workDir, clamd);
     const staged = await this.stage(clamscan);
     if (!staged.ok) throw this.fail(staged.reason);
     const tempDir = path.join(this.workDir, 'tmp');
@@ -191,6 +221,7 @@ export class ClamdSupervisor extends EventEmitter {
     const configPath = path.join(this.workDir, 'clamd.conf');
     await fsp.writeFile(configPath, buildClamdConfig({ socketPath: this.socketPath, databaseDir: staged.databaseDir, tempDir, limits: this.limits }), { mode: 0o600 });
     await this.spawnUntilReady(clamd, configPath);
+    this.descriptors = this.opts.descriptorScans !== false && (await descriptorScansWork(this.client, this.workDir));
   }
 
   /**
@@ -226,6 +257,7 @@ export class ClamdSupervisor extends EventEmitter {
     this.child = child;
     process.once('exit', this.exitHook);
     if (child.pid !== undefined) {
+      void recordClamdPid(this.workDir, child.pid).catch(() => undefined);
       try {
         setPriority(child.pid, this.opts.niceness ?? 10);
       } catch {

@@ -8,6 +8,7 @@
  *   new QuarantineVault(dir).isolate / restore    → encrypted quarantine of a detected file (kills its processes)
  */
 export * from './clamd-client.js';
+export * from './clamd-leftover.js';
 export * from './clamd-config.js';
 export * from './clamd-protocol.js';
 export * from './clamd-session.js';

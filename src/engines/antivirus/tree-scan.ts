@@ -1,9 +1,8 @@
-import { constants, promises as fsp } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClamdConnectionError, type FileScanReply } from './clamd-client.js';
 import { fileTypeFilter, MAGIC_BYTES } from './file-types.js';
+import { closeQuietly, hashOpenFile, openRegular, readHead, resolveRoots } from './scan-files.js';
 import { countFiles, walkTree, type WalkEntry, type WalkOptions } from './tree-walk.js';
 
 /**
@@ -19,7 +18,8 @@ import { countFiles, walkTree, type WalkEntry, type WalkOptions } from './tree-w
  */
 
 export interface ScanEngine {
-  scanFile(handle: FileHandle, size: number, signal?: AbortSignal): Promise<FileScanReply>;
+  /** Scans the open file `fd` (kept open by the caller until this settles). */
+  scanFile(fd: number, size: number, signal?: AbortSignal): Promise<FileScanReply>;
   /** Waits through a clamd restart; rejects (with the reason) when clamd is unavailable. */
   whenReady(timeoutMs: number): Promise<void>;
   /** The largest stream the engine's clamd accepts (StreamMaxLength); caps `maxFileSize`. */
@@ -33,7 +33,7 @@ export interface TreeScanOptions {
   fileTypes?: readonly number[];
   /** Files larger than this are skipped unread (default 100 MiB; never above the engine's maxFileSize). */
   maxFileSize?: number;
-  /** Files streamed to clamd at once (default 4). */
+  /** Files handed to clamd at once (default 16: enough in flight to keep clamd's threads busy). */
   concurrency?: number;
   oneFileSystem?: boolean;
   maxDepth?: number;
@@ -94,6 +94,7 @@ export interface TreeScanResult {
 }
 
 export const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
+export const DEFAULT_CONCURRENCY = 16;
 const MAX_ERRORS_KEPT = 20;
 const RETRY_PAUSE_MS = 150;
 
@@ -140,7 +141,7 @@ class TreeScan {
       this.counts.totalFiles = await countFiles(roots, walkOpts);
       this.progress(true);
       const entries = walkTree(roots, walkOpts);
-      const workers = Array.from({ length: Math.max(1, this.opts.concurrency ?? 4) }, () => this.worker(entries));
+      const workers = Array.from({ length: Math.max(1, this.opts.concurrency ?? DEFAULT_CONCURRENCY) }, () => this.worker(entries));
       // Every worker has stopped before the scan returns (the first failure stops the others).
       const settled = await Promise.allSettled(workers);
       await entries.return(undefined); // closes the directory the walk had open
@@ -195,28 +196,26 @@ class TreeScan {
   }
 
   private async scanOne(file: string): Promise<void> {
-    const opened = await openRegular(file);
+    const opened = openRegular(file);
     if (opened.kind !== 'ok') {
       if (opened.kind === 'symlink') this.counts.skippedSymlinks++;
       else if (opened.kind === 'special') this.counts.skippedSpecial++;
       else this.counts.unreadableFiles++;
       return;
     }
-    const { handle, size, mode } = opened;
+    const { fd, size, mode } = opened;
     try {
       if (size > this.maxFileSize) {
         this.counts.skippedTooLarge++;
         return;
       }
       if (this.filter) {
-        const head = Buffer.alloc(MAGIC_BYTES);
-        const { bytesRead } = await handle.read(head, 0, MAGIC_BYTES, 0);
-        if (!this.filter(path.basename(file), mode, head.subarray(0, bytesRead))) {
+        if (!this.filter(path.basename(file), mode, readHead(fd, MAGIC_BYTES))) {
           this.counts.filteredOut++;
           return;
         }
       }
-      const answer = await this.scanWithRetry(handle, size);
+      const answer = await this.scanWithRetry(fd, size);
       if (answer === 'unreadable') {
         this.counts.unreadableFiles++;
         return;
@@ -229,22 +228,22 @@ class TreeScan {
       if (reply.kind === 'clean' || reply.kind === 'found') {
         this.counts.scannedFiles++;
         this.counts.scannedBytes += answer.bytes;
-        if (reply.kind === 'found') this.detect({ path: file, signature: reply.signature, sha256: answer.sha256, size: answer.bytes });
+        if (reply.kind === 'found') this.detect({ path: file, signature: reply.signature, sha256: await hashOpenFile(fd, answer.bytes).catch(() => ''), size: answer.bytes });
       } else if (reply.kind === 'size-limit') {
         this.counts.skippedTooLarge++;
       } else {
         this.scanError(file, reply.message);
       }
     } finally {
-      await handle.close().catch(() => undefined);
+      closeQuietly(fd);
     }
   }
 
-  private async scanWithRetry(handle: FileHandle, size: number): Promise<FileScanReply | 'unreadable' | { error: string }> {
+  private async scanWithRetry(fd: number, size: number): Promise<FileScanReply | 'unreadable' | { error: string }> {
     const attempts = Math.max(1, this.opts.attempts ?? 4);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.engine.scanFile(handle, size, this.opts.signal);
+        return await this.engine.scanFile(fd, size, this.opts.signal);
       } catch (err) {
         this.opts.signal?.throwIfAborted();
         if (!(err instanceof ClamdConnectionError)) return 'unreadable'; // reading the file failed (EIO, …)
@@ -299,55 +298,4 @@ class TreeScan {
     if (status === 'completed') this.emit({ ...this.counts, percent: 100, elapsedMs: durationMs });
     return { status, ...(reason ? { reason } : {}), counts: { ...this.counts }, detections: [...this.detections], detectionsTruncated: this.detections.length < this.counts.detections, errors: [...this.errors], durationMs };
   }
-}
-
-type Opened = { kind: 'ok'; handle: FileHandle; size: number; mode: number } | { kind: 'symlink' | 'special' | 'unreadable' };
-
-/**
- * Opens a file the walk saw as regular: O_NOFOLLOW (a file swapped for a symlink fails with ELOOP),
- * O_NONBLOCK (a FIFO swapped in cannot block the open) and O_NOATIME (scanning leaves atimes alone;
- * dropped when not permitted), then fstat must still say regular file.
- */
-async function openRegular(file: string): Promise<Opened> {
-  const base = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
-  let handle: FileHandle;
-  try {
-    handle = await fsp.open(file, base | constants.O_NOATIME).catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPERM') return fsp.open(file, base);
-      throw err;
-    });
-  } catch (err) {
-    return { kind: (err as NodeJS.ErrnoException).code === 'ELOOP' ? 'symlink' : 'unreadable' };
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) {
-      await handle.close();
-      return { kind: 'special' };
-    }
-    return { kind: 'ok', handle, size: stat.size, mode: stat.mode };
-  } catch {
-    await handle.close().catch(() => undefined);
-    return { kind: 'unreadable' };
-  }
-}
-
-/**
- * Roots with their parent directories resolved (a root reached through a symlinked parent such as
- * /lib → /usr/lib is scanned once, under its real path), deduplicated, nested roots dropped. The root's
- * own last component is not resolved: a root that is a symlink is counted, not followed. Nested roots
- * are dropped unless each root stays on its own filesystem (full scans: every mount is a root).
- */
-async function resolveRoots(roots: readonly string[], dropNested: boolean): Promise<string[]> {
-  const resolved: string[] = [];
-  for (const root of roots) {
-    if (!path.isAbsolute(root)) throw new Error(`scan root must be absolute: ${root}`);
-    const normal = path.normalize(root);
-    const parent = path.dirname(normal);
-    const realParent = await fsp.realpath(parent).catch(() => parent);
-    resolved.push(normal === '/' ? '/' : path.join(realParent, path.basename(normal)));
-  }
-  const sorted = [...new Set(resolved)].sort();
-  if (!dropNested) return sorted;
-  return sorted.filter((r) => !sorted.some((k) => k !== r && (k === '/' || r.startsWith(`${k}/`))));
 }

@@ -1,11 +1,13 @@
 import { readdirSync, readFileSync, existsSync, promises as fsp } from 'node:fs';
 import { defineAgentHandler, type AgentOptionValues } from '../../agent/handlers/handler.js';
 import { unmetReason } from '../../agent/engine-deps.js';
+import { findExecutable } from '../../engines/capture/tools.js';
 import {
-  ClamdSupervisor, guardpostSignatureDir, hostFullScanRoots, isDatabaseFile, OFFICIAL_DATABASE_DIR, runTreeScan,
+  ClamdSupervisor, DEFAULT_CLAMD_WORK_DIR, endLeftoverClamd, guardpostSignatureDir, hostFullScanRoots, isDatabaseFile, OFFICIAL_DATABASE_DIR, runTreeScan,
   type TreeScanResult,
 } from '../../engines/antivirus/index.js';
 import { MAX_DETECTIONS_STORED } from './domain.js';
+import { DetectionStream } from './detection-stream.js';
 import { avScanJobKind, type AvDetection, type AvScanProgressDetail, type AvScanResult } from './job-kind.js';
 import { fileModeText } from './file-mode.js';
 import { quickRootsFor } from './quick-roots.js';
@@ -16,6 +18,7 @@ import { antivirusRequirement } from './requirements.js';
  * by the first scan (clamd takes long to load the official database) and stopped by `close()` when the agent
  * stops; with `--av-socket` it talks to that clamd instead. The capability says `available: false` with the
  * reason when clamd or a signature database is missing, and a scan on such a host fails with that reason.
+ * At the agent's first check-in it ends a clamd that a killed previous agent of the same work directory left running.
  */
 
 const CAPABILITY_TTL_MS = 30_000;
@@ -34,6 +37,20 @@ interface EngineState {
 let engine: EngineState | null = null;
 let capabilityCache: { key: string; at: number; value: { engine: 'clamd'; available: boolean; reason: string } } | null = null;
 let lastOptions: AgentOptionValues = {};
+/** The cleanup of a previous agent's clamd, per work directory (started with the first capability check). */
+const leftoverCleanups = new Map<string, Promise<unknown>>();
+
+function endLeftover(options: AgentOptionValues): Promise<unknown> {
+  if (options['av-socket']) return Promise.resolve();
+  const workDir = options['av-work-dir'] || DEFAULT_CLAMD_WORK_DIR;
+  const clamd = options['av-clamd'] || findExecutable('clamd');
+  let cleanup = leftoverCleanups.get(workDir);
+  if (!cleanup) {
+    cleanup = clamd ? endLeftoverClamd(workDir, clamd).catch(() => null) : Promise.resolve();
+    leftoverCleanups.set(workDir, cleanup);
+  }
+  return cleanup;
+}
 
 const optionsKey = (o: AgentOptionValues) => JSON.stringify([o['av-socket'] ?? '', o['av-work-dir'] ?? '', o['av-clamd'] ?? '']);
 
@@ -60,6 +77,7 @@ function unavailableReason(options: AgentOptionValues): string | null {
 
 /** The agent's supervisor for these options, started once (a new one after the previous became unavailable). */
 async function readySupervisor(options: AgentOptionValues): Promise<ClamdSupervisor> {
+  await endLeftover(options);
   const key = optionsKey(options);
   if (engine && engine.key !== key) void engine.supervisor?.stop();
   if (!engine || engine.key !== key) engine = { key, supervisor: null, started: null, failure: null };
@@ -112,6 +130,7 @@ export const antivirusHandler = defineAgentHandler({
 
   capability(options) {
     lastOptions = options;
+    void endLeftover(options);
     const key = optionsKey(options);
     if (!capabilityCache || capabilityCache.key !== key || Date.now() - capabilityCache.at > CAPABILITY_TTL_MS) {
       const reason = unavailableReason(options);
@@ -137,20 +156,28 @@ export const antivirusHandler = defineAgentHandler({
       : payload.scan_type === 'full' ? await hostFullScanRoots() : payload.roots;
     if (roots.length === 0) return { outcome: 'failed', reason: 'nothing to scan: the scan has no root directories' };
     const foundAt = new Map<string, number>();
+    const stream = new DetectionStream(ctx);
+    const described: Promise<void>[] = [];
     const result = await runTreeScan(supervisor, {
       roots, ignoreDirs: payload.ignore_dirs, fileTypes: payload.file_types, oneFileSystem: payload.scan_type === 'full',
       ...(payload.max_file_size ? { maxFileSize: payload.max_file_size } : {}),
       ...(concurrencyOf(options) ? { concurrency: concurrencyOf(options) } : {}),
       signal: ctx.signal, progressIntervalMs: PROGRESS_EVERY_MS, maxDetectionsKept: MAX_DETECTIONS_STORED,
-      onDetection: (d) => { if (foundAt.size < MAX_DETECTIONS_STORED) foundAt.set(`${d.path}\0${d.signature}`, Date.now()); },
+      onDetection: (d) => {
+        if (foundAt.size >= MAX_DETECTIONS_STORED) return;
+        foundAt.set(`${d.path}\0${d.signature}`, Date.now());
+        described.push(describe(d, Date.now()).then((full) => stream.add(full)));
+      },
       onProgress: (p) => {
         const detail: AvScanProgressDetail = {
           files_done: p.processedFiles, files_total: p.totalFiles, scanned_files: p.scannedFiles, bytes: p.scannedBytes,
-          detections: p.detections, percent: p.percent, elapsed_ms: p.elapsedMs,
+          detections: p.detections, percent: p.percent, elapsed_ms: p.elapsedMs, streamed_batches: stream.uploaded,
         };
         ctx.reportProgress(p.percent, detail);
       },
     });
+    await Promise.all(described);
+    await stream.close(result.status !== 'completed'); // a scan that ends without a result keeps what it streamed
     const c = result.counts;
     if (result.status === 'aborted') {
       return { outcome: 'cancelled', reason: ctx.abortCause() === 'agent_shutdown' ? 'the agent stopped during the scan' : 'cancelled by user' };

@@ -36,7 +36,7 @@ export const antivirusAgentFamily: AgentFamily<AgentJobHandler> = {
     },
     {
       flag: 'av-concurrency', env: 'GUARDPOST_AV_CONCURRENCY',
-      description: 'files streamed to clamd at once per scan (1-64, default 4)',
+      description: 'files handed to clamd at once per scan (1-64, default 16)',
       validate: (v) => (v === '' || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 64) ? null : 'takes a number from 1 to 64'),
     },
   ],

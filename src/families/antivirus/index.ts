@@ -7,6 +7,7 @@ import * as m0001 from './migrations/0001_antivirus.js';
 import * as m0002 from './migrations/0002_alarm_whitelist.js';
 import * as m0004 from './migrations/0004_policies.js';
 import { AvPolicyScheduler, avPolicyPeriodic } from './policy-scheduler.js';
+import * as m0005 from './migrations/0005_streamed_detections.js';
 import { AvProgressSweep, avProgressPeriodic } from './progress-sweep.js';
 import { antivirusHandleRoutes } from './routes/handle.js';
 import { antivirusHostRoutes } from './routes/hosts.js';
@@ -31,6 +32,7 @@ export const antivirusFamily: ServerFamily = {
   jobKinds: [avScanJobKind, avIsolateJobKind],
   migrations: {
     'antivirus/0001_antivirus': m0001, 'antivirus/0002_alarm_whitelist': m0002, 'antivirus/0003_settings': m0003, 'antivirus/0004_policies': m0004,
+    'antivirus/0005_streamed_detections': m0005,
   },
   quotas: [],
   cli: [antivirusCli],
@@ -43,7 +45,7 @@ export const antivirusFamily: ServerFamily = {
         antivirusPolicyRoutes(services), antivirusStatisticRoutes(services), antivirusSettingsRoutes(services), antivirusExportRoutes(services),
       ],
       periodics: [
-        avProgressPeriodic(new AvProgressSweep(core.store.db, autoIsolation)), avIsolatePeriodic(new AvIsolateSweep(core.store.db)),
+        avProgressPeriodic(new AvProgressSweep(core.store.db, autoIsolation, core.artifacts)), avIsolatePeriodic(new AvIsolateSweep(core.store.db)),
         avPolicyPeriodic(new AvPolicyScheduler(services)),
       ],
       reportTypes: [antivirusResultReport(services.reads, core.config.agentOfflineSeconds * 1000)],

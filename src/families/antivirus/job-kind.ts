@@ -12,6 +12,19 @@ const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const Dir = Type.String({ minLength: 1, maxLength: MAX_DIR_LENGTH, pattern: '^/' });
 const Dirs = Type.Array(Dir, { maxItems: MAX_DIRS });
 
+/** One detection with the file's metadata, as the agent reports it (final result and streamed batches). */
+export const AvDetectionSchema = Type.Object({
+  path: Type.String({ maxLength: MAX_DIR_LENGTH * 2 }),
+  signature: Type.String({ maxLength: 512 }),
+  sha256: Type.String({ maxLength: 64 }),
+  size: Count,
+  mode: Type.String({ maxLength: 16 }),
+  owner: Type.String({ maxLength: 64 }),
+  mtime_ms: Count,
+  ctime_ms: Count,
+  found_at: Count,
+}, { additionalProperties: false });
+
 export const avScanJobKind = defineJobKind({
   name: 'av-scan',
   version: 1,
@@ -36,17 +49,7 @@ export const avScanJobKind = defineJobKind({
     filtered_out: Count,
     scan_errors: Count,
     duration_ms: Count,
-    detections: Type.Array(Type.Object({
-      path: Type.String({ maxLength: MAX_DIR_LENGTH * 2 }),
-      signature: Type.String({ maxLength: 512 }),
-      sha256: Type.String({ maxLength: 64 }),
-      size: Count,
-      mode: Type.String({ maxLength: 16 }),
-      owner: Type.String({ maxLength: 64 }),
-      mtime_ms: Count,
-      ctime_ms: Count,
-      found_at: Count,
-    }, { additionalProperties: false }), { maxItems: MAX_DETECTIONS_STORED }),
+    detections: Type.Array(AvDetectionSchema, { maxItems: MAX_DETECTIONS_STORED }),
     detections_truncated: Type.Boolean(),
   }, { additionalProperties: false }),
   capability: Type.Object({
@@ -70,4 +73,6 @@ export interface AvScanProgressDetail {
   detections: number;
   percent: number;
   elapsed_ms: number;
+  /** Detection batches uploaded so far (see detection-batches.ts); absent from agents that do not stream. */
+  streamed_batches?: number;
 }

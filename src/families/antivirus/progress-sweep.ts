@@ -1,15 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Periodic } from '../../core/family.js';
-import { newUuid } from '../../identity/secrets.js';
+import type { ArtifactStore } from '../../store/artifact-store.js';
 import type { Database } from '../../store/schema.js';
-import { classifySignature } from './classify.js';
-import { MAX_DETECTIONS_STORED } from './domain.js';
 import { avScanJobKind, type AvScanProgressDetail, type AvScanResult } from './job-kind.js';
-import { PENDING_AUTO_KILL, PENDING_TASK_ACTION, type AvAutoIsolation } from './auto-isolation.js';
-import { whitelistedPairs } from './handle-store.js';
+import type { AvAutoIsolation } from './auto-isolation.js';
+import { storeDetections, StreamedDetections } from './results-ingest.js';
 import { closeTaskIfDone } from './scan-store.js';
-import { readSettings } from './settings-store.js';
-import { projectWhiteRules, ruleMatches } from './white-rules.js';
 import type { AntivirusDatabase, AntivirusTables } from './tables.js';
 
 /**
@@ -20,14 +16,16 @@ import type { AntivirusDatabase, AntivirusTables } from './tables.js';
  * whitelist rules. The new results of an `action=auto` task, or of any task while the project's auto-kill setting
  * is on, are stored pending automatic isolation, which each pass then drains (auto-isolation.ts). Every write is
  * conditional on the host still being `scanning` with that job, and result rows are unique per job + path +
- * signature, so two replicas sweeping at once store everything once.
+ * signature, so two replicas sweeping at once store everything once. Detections the agent streamed while scanning
+ * (results-ingest.ts) are stored as soon as its progress says a new batch is up, and once more when the job ends
+ * (a killed agent's too), through the same rules.
  */
 
 const BATCH = 500;
 
 interface HostJobRow {
   task_id: string; host_id: string; agent_id: string; project_id: string; job_id: string;
-  scan_file_num: number; virus_num: number; scan_progress: number;
+  scan_file_num: number; virus_num: number; scan_progress: number; streamed_batches: number;
   state: string; progress_detail: string | null; result: string | null; failure_reason: string | null; started_at: number | null;
 }
 
@@ -42,17 +40,22 @@ function parseJson<T>(text: string | null): T | null {
 
 export class AvProgressSweep {
   private readonly db: Kysely<AntivirusDatabase>;
+  private readonly streamed: StreamedDetections | null;
 
-  /** `autoIsolation`: drained after each pass (without it, pending results wait for a sweep that has one). */
-  constructor(db: Kysely<Database>, private readonly autoIsolation?: AvAutoIsolation) {
+  /**
+   * `autoIsolation`: drained after each pass (without it, pending results wait for a sweep that has one).
+   * `artifacts`: where streamed detection batches are read (without it, detections are stored when a job ends).
+   */
+  constructor(db: Kysely<Database>, private readonly autoIsolation?: AvAutoIsolation, artifacts?: ArtifactStore) {
     this.db = db.withTables<AntivirusTables>();
+    this.streamed = artifacts ? new StreamedDetections(artifacts) : null;
   }
 
   /** One pass over at most BATCH scanning hosts; returns how many rows changed. */
   async run(now = Date.now()): Promise<number> {
     const rows = await this.db.selectFrom('av_task_hosts').innerJoin('jobs', 'jobs.id', 'av_task_hosts.job_id')
       .select(['av_task_hosts.task_id', 'av_task_hosts.host_id', 'av_task_hosts.agent_id', 'av_task_hosts.project_id', 'av_task_hosts.scan_file_num',
-        'av_task_hosts.virus_num', 'av_task_hosts.scan_progress', 'jobs.id as job_id', 'jobs.state', 'jobs.progress_detail', 'jobs.result',
+        'av_task_hosts.virus_num', 'av_task_hosts.scan_progress', 'av_task_hosts.streamed_batches', 'jobs.id as job_id', 'jobs.state', 'jobs.progress_detail', 'jobs.result',
         'jobs.failure_reason', 'jobs.started_at'])
       .where('av_task_hosts.host_task_status', '=', 'scanning').where('jobs.kind', '=', avScanJobKind.name)
       .orderBy('av_task_hosts.updated_at').limit(BATCH).execute() as HostJobRow[];
@@ -74,17 +77,23 @@ export class AvProgressSweep {
         .where('host_id', '=', row.host_id).where('job_id', '=', row.job_id).where('start_time', '<>', start).executeTakeFirst();
       return Number(r.numUpdatedRows);
     }
+    let stored = 0;
+    if (this.streamed && (detail.streamed_batches ?? 0) > row.streamed_batches) {
+      stored = (await this.streamed.ingest(this.db, row, row.streamed_batches, now)).length;
+    }
     const percent = Math.min(99, Math.max(0, Math.floor(detail.percent)));
-    if (Number(row.scan_file_num) === detail.scanned_files && row.virus_num === detail.detections && row.scan_progress === percent) return 0;
+    if (Number(row.scan_file_num) === detail.scanned_files && row.virus_num === detail.detections && row.scan_progress === percent) return stored;
     const r = await this.db.updateTable('av_task_hosts').set({
       scan_file_num: detail.scanned_files, files_total: detail.files_total, scanned_bytes: detail.bytes, virus_num: detail.detections,
       scan_progress: percent, updated_at: now, ...(start === undefined ? {} : { start_time: start }),
     }).where('task_id', '=', row.task_id).where('host_id', '=', row.host_id).where('job_id', '=', row.job_id)
       .where('host_task_status', '=', 'scanning').executeTakeFirst();
-    return Number(r.numUpdatedRows);
+    return Number(r.numUpdatedRows) + stored;
   }
 
   private async finish(row: HostJobRow, now: number): Promise<number> {
+    // Batches uploaded after the last progress report (or by an agent killed since) are stored before the host moves.
+    if (this.streamed) await this.streamed.ingest(this.db, row, row.streamed_batches, now);
     const result = row.state === 'succeeded' ? parseJson<AvScanResult>(row.result) : null;
     const status = row.state === 'succeeded' ? 'success' : row.state === 'cancelled' ? 'cancel' : 'fail';
     const reason = status === 'success' ? '' : (row.failure_reason ?? `the scan job ended ${row.state}`).slice(0, 1000);
@@ -99,29 +108,10 @@ export class AvProgressSweep {
       }).where('task_id', '=', row.task_id).where('host_id', '=', row.host_id).where('job_id', '=', row.job_id)
         .where('host_task_status', '=', 'scanning').executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 0) return 0;
-      const found = (result?.detections ?? []).slice(0, MAX_DETECTIONS_STORED);
-      if (found.length > 0) await this.storeDetections(db, row, found, now);
+      await storeDetections(db, row, result?.detections ?? [], now);
       await closeTaskIfDone(db, row.task_id, now);
       return 1;
     });
-  }
-
-  private async storeDetections(db: Kysely<AntivirusDatabase>, row: HostJobRow, found: AvScanResult['detections'], now: number): Promise<void> {
-    const whitelisted = await whitelistedPairs(db, row.project_id, found.map((d) => d.sha256));
-    const rules = await projectWhiteRules(db, row.project_id);
-    const detections = found.map((d) => ({ d, kind: classifySignature(d.signature) }))
-      .filter(({ d, kind }) => !whitelisted.has(`${d.sha256}\0${d.path}`) && !rules.some((r) => ruleMatches(r, kind.event_type, d.path)));
-    const task = await db.selectFrom('av_tasks').select('action').where('task_id', '=', row.task_id).executeTakeFirst();
-    const pending = task?.action === 'auto' ? PENDING_TASK_ACTION : (await readSettings(db, row.project_id)).autoKill ? PENDING_AUTO_KILL : 0;
-    for (let i = 0; i < detections.length; i += 100) {
-      await db.insertInto('av_results').values(detections.slice(i, i + 100).map(({ d, kind }) => ({
-        result_id: newUuid(), project_id: row.project_id, task_id: row.task_id, host_id: row.host_id, agent_id: row.agent_id, job_id: row.job_id,
-        file_path: d.path, malware_name: d.signature, malware_type: kind.malware_type, event_type: kind.event_type, severity: kind.severity,
-        file_hash: d.sha256, file_size: d.size, file_attr: d.mode, file_owner: d.owner, file_mtime: d.mtime_ms, file_ctime: d.ctime_ms,
-        occur_time: d.found_at, handle_status: 'unhandled', handle_method: null, memo: null, isolate_state: null, vault_ref: null,
-        isolate_job_id: null, isolate_reason: null, isolate_origin: null, auto_isolate_pending: pending, updated_at: now,
-      }))).onConflict((oc) => oc.columns(['job_id', 'file_path', 'malware_name']).doNothing()).execute();
-    }
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
 import type { Database } from '../../store/schema.js';
 
 /** The antivirus family's tables (migration antivirus/0001_antivirus). Times are epoch ms; JSON is TEXT; booleans 0/1. */
@@ -31,6 +31,8 @@ export interface AvTaskHostsTable {
   start_time: number; end_time: number | null;
   whether_using_quota: number;
   updated_at: number;
+  /** Highest streamed detection batch stored as results (migration 0003). */
+  streamed_batches: Generated<number>;
 }
 
 export interface AvResultsTable {

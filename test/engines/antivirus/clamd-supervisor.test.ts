@@ -39,6 +39,9 @@ describe('clamd supervisor', () => {
         const pid = supervisor.pid as number;
         assert.ok(alive(pid));
         assert.equal(await supervisor.client.ping(), true);
+        // Its own clamd reads the agent's open files by descriptor (probed at start); pid file recorded.
+        assert.equal(supervisor.scanMode, 'descriptor');
+        assert.equal(readFileSync(path.join(root, 'clamd', 'clamd.pid'), 'utf8').split(' ')[0], String(pid));
         assert.match(await supervisor.client.version(), /^ClamAV \d+\.\d+/);
         // Low CPU and I/O priority; the PID is clamd's own (ionice execs it).
         assert.equal(readFileSync(`/proc/${pid}/comm`, 'utf8').trim(), 'clamd');
@@ -130,7 +133,7 @@ describe('clamd supervisor', () => {
       const handle = await open(big, 'r');
       try {
         process.kill(pid, 'SIGSTOP');
-        await assert.rejects(client.scanFile(handle, 16 * 1024 * 1024), (err: Error) => err instanceof ClamdConnectionError && /stopped reading|no answer/.test(err.message));
+        await assert.rejects(client.scanFile(handle.fd, 16 * 1024 * 1024), (err: Error) => err instanceof ClamdConnectionError && /stopped reading|no answer/.test(err.message));
       } finally {
         process.kill(pid, 'SIGCONT');
         await handle.close();
@@ -192,10 +195,11 @@ describe('clamd supervisor', () => {
       put(root, 'tree/over-limit.bin', Buffer.concat([Buffer.alloc(5 * 1024 * 1024, 0x63), eicar()]));
       cleanTree(root, 'tree/small', 4, 50);
       for (let i = 0; i < 5; i++) put(root, `tree/small/e${i}.com`, eicar());
-      const supervisor = new ClamdSupervisor({ workDir: path.join(root, 'clamd'), officialDatabaseDir: null, sessions: 2, limits: { maxFileSize: 4 * 1024 * 1024 } });
+      const supervisor = new ClamdSupervisor({ workDir: path.join(root, 'clamd'), officialDatabaseDir: null, sessions: 2, descriptorScans: false, limits: { maxFileSize: 4 * 1024 * 1024 } });
       await supervisor.start();
       try {
         assert.equal(supervisor.maxFileSize, 4 * 1024 * 1024);
+        assert.equal(supervisor.scanMode, 'stream');
         const result = await runTreeScan(supervisor, { roots: [path.join(root, 'tree')], concurrency: 8, maxFileSize: 64 * 1024 * 1024 });
         assert.equal(result.status, 'completed', result.reason);
         assert.equal(result.counts.scannedFiles, 2 + 200 + 5);

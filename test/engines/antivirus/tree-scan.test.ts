@@ -132,6 +132,22 @@ describe('tree scan with a real clamd', () => {
     }
   });
 
+  it('streaming every file (INSTREAM, no descriptor scans) gives the same counts, detections and hashes', async () => {
+    assert.equal(supervisor.scanMode, 'descriptor');
+    const streaming = new ClamdSupervisor({ workDir: path.join(base, 'unused'), existingSocket: supervisor.socketPath, descriptorScans: false });
+    await streaming.start();
+    try {
+      assert.equal(streaming.scanMode, 'stream');
+      const result = await runTreeScan(streaming, { roots: [root], ignoreDirs: [path.join(root, 'ignored')], maxFileSize: MAX_FILE });
+      assert.equal(result.status, 'completed', result.reason);
+      assert.equal(result.counts.scannedFiles, CLEAN_FILES + expected.size);
+      assertDetections(result, [...expected.keys()]);
+      assert.equal(result.detections.find((d) => d.path.endsWith('eicar.com'))?.sha256, '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f');
+    } finally {
+      await streaming.stop();
+    }
+  });
+
   it('custom roots, ignore dirs and the file-type filter (scripts and archives)', async () => {
     const result = await runTreeScan(supervisor, { roots: [path.join(root, 'markers'), path.join(root, 'ignored')], ignoreDirs: [path.join(root, 'ignored')], fileTypes: [2], maxFileSize: MAX_FILE });
     assert.equal(result.status, 'completed', result.reason);
