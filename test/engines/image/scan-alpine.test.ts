@@ -43,4 +43,22 @@ describe('scanImage: the real alpine 3.10 docker-archive (gzipped outer archive)
     }
     assert.ok(report.stats.bytes > 5_000_000 && report.layers[0]?.size === report.stats.bytes);
   });
+
+  it('has no secrets, no non-compliant package, and only the image-wide build risks (root, no HEALTHCHECK)', async () => {
+    const report = await scanImage(ARCHIVE, { reportTypes: ['apps', 'sensitive-info', 'non-compliant-app', 'build-command-risks'] });
+    assert.deepEqual(report.problems, []);
+    assert.deepEqual(report.rows['sensitive-info'], []);
+    assert.deepEqual(report.rows['non-compliant-app'], []);
+    assert.deepEqual(
+      report.rows['build-command-risks'].map((r) => [r.ruleId, r.riskLevel, r.historyIndex, r.buildInstruction, r.layerIndex, r.layerDigest, r.createdBy]),
+      [
+        ['GP-BUILD-003', 'high', null, '(no USER instruction)', null, '', ''],
+        ['GP-BUILD-023', 'low', null, '(no HEALTHCHECK instruction)', null, '', ''],
+      ],
+    );
+    const licences = new Map(report.rows.apps.map((a) => [a.appName, a.license]));
+    assert.equal(licences.get('musl'), 'MIT');
+    assert.equal(licences.get('busybox'), 'GPL-2.0-only');
+    assert.ok(report.rows.apps.every((a) => a.license !== ''), 'every apk package names its licence (L:)');
+  });
 });

@@ -1,6 +1,7 @@
 import type { ImagePackage } from '../inventory.js';
 import type { AppRow } from '../report.js';
-import type { AnalyzerPlugin } from './types.js';
+import { isDep5Path, packageLicence } from './non-compliant/package-licence.js';
+import type { AnalyzerPlugin, CapturedFiles } from './types.js';
 
 /** OS packages: the package manager (`os/dpkg` → `dpkg`); application packages: their OSV ecosystem (`npm`, `PyPI`, …). */
 function appType(p: ImagePackage): string {
@@ -8,13 +9,8 @@ function appType(p: ImagePackage): string {
   return p.ecosystem;
 }
 
-/** The optional SPDX `license` an extractor may record (not every extractor does). */
-function licenseOf(p: ImagePackage): string {
-  const value: unknown = Reflect.get(p, 'license');
-  return typeof value === 'string' ? value : '';
-}
-
-export function appRow(p: ImagePackage): AppRow {
+/** `license`: the package metadata's SPDX expression, or a dpkg package's DEP-5 copyright file ('' when neither). */
+export function appRow(p: ImagePackage, captured: CapturedFiles): AppRow {
   return {
     appName: p.name,
     appType: appType(p),
@@ -23,7 +19,7 @@ export function appRow(p: ImagePackage): AppRow {
     appPath: `/${p.location}`,
     ecosystem: p.ecosystem,
     kind: p.kind,
-    license: licenseOf(p),
+    license: packageLicence(p, captured),
     layerIndex: p.layerIndex,
     layerDigest: p.layerDigest,
     createdBy: p.createdBy,
@@ -37,9 +33,10 @@ export function appRow(p: ImagePackage): AppRow {
 export const appsAnalyzer: AnalyzerPlugin<'apps'> = {
   type: 'apps',
   create: () => ({
+    capture: isDep5Path,
     finish(context) {
       if (context.inventory.stats.truncated) context.problem(`the inventory stopped early (${context.inventory.stats.truncatedReason ?? 'limit'})`);
-      return context.inventory.packages.map(appRow);
+      return context.inventory.packages.map((p) => appRow(p, context.captured));
     },
   }),
 };

@@ -2,14 +2,8 @@ import type { ClamdClient } from '../../antivirus/clamd-client.js';
 import type { ImageLimits } from '../limits.js';
 import type { SecurityReportType } from '../report.js';
 import type { Platform } from '../resolve.js';
+import { DEFAULT_COMPLIANCE_POLICY, type CompliancePolicy } from '../analyzers/compliance/index.js';
 
-/** The licence policy the compliance analyzer applies (SPDX ids; `deniedLicences` default: the AGPL family). */
-export interface LicencePolicy {
-  deniedLicences: readonly string[];
-}
-
-/** Blocked software (miners, hacking tools) by package name, matched case-insensitively by the compliance analyzer. */
-export type BlockedSoftware = readonly string[];
 
 /**
  * Hands the malware analyzer a ready clamd (e.g. `async () => { await supervisor.whenReady(10_000); return
@@ -25,8 +19,11 @@ export interface ImageScanOptions {
   limits?: Partial<ImageLimits>;
   /** Regular files at least this big get the `large` flag (default 100 MiB). */
   largeFileBytes?: number;
-  licencePolicy?: LicencePolicy;
-  blockedSoftware?: BlockedSoftware;
+  /**
+   * What `non-compliant-app` checks: denied SPDX licences and blocked software (package names). Each list, when
+   * given, replaces its default (`DEFAULT_COMPLIANCE_POLICY`: the AGPL family and SSPL; miners and offensive tools).
+   */
+  compliancePolicy?: Partial<CompliancePolicy>;
   clamd?: ClamdFactory;
   /** Largest file handed whole to a content analyzer (secrets, small-file malware batches; default 8 MiB). */
   maxContentBytes?: number;
@@ -45,18 +42,15 @@ export interface ImageScanOptions {
   reportTypes?: readonly SecurityReportType[];
 }
 
-export interface ResolvedScanOptions extends Omit<ImageScanOptions, 'largeFileBytes' | 'maxContentBytes' | 'captureBudgetBytes' | 'wallTimeMs' | 'licencePolicy' | 'blockedSoftware'> {
+export interface ResolvedScanOptions extends Omit<ImageScanOptions, 'largeFileBytes' | 'maxContentBytes' | 'captureBudgetBytes' | 'wallTimeMs' | 'compliancePolicy'> {
   largeFileBytes: number;
   maxContentBytes: number;
   captureBudgetBytes: number;
   wallTimeMs: number;
-  licencePolicy: LicencePolicy;
-  blockedSoftware: BlockedSoftware;
+  compliancePolicy: CompliancePolicy;
 }
 
 const MiB = 1024 * 1024;
-
-export const DEFAULT_LICENCE_POLICY: LicencePolicy = { deniedLicences: ['AGPL-1.0-only', 'AGPL-1.0-or-later', 'AGPL-3.0-only', 'AGPL-3.0-or-later', 'AGPL-1.0', 'AGPL-3.0'] };
 
 export function resolveScanOptions(options: ImageScanOptions): ResolvedScanOptions {
   return {
@@ -65,7 +59,9 @@ export function resolveScanOptions(options: ImageScanOptions): ResolvedScanOptio
     maxContentBytes: options.maxContentBytes ?? 8 * MiB,
     captureBudgetBytes: options.captureBudgetBytes ?? 64 * MiB,
     wallTimeMs: options.wallTimeMs ?? 30 * 60_000,
-    licencePolicy: options.licencePolicy ?? DEFAULT_LICENCE_POLICY,
-    blockedSoftware: options.blockedSoftware ?? [],
+    compliancePolicy: {
+      deniedLicenses: options.compliancePolicy?.deniedLicenses ?? DEFAULT_COMPLIANCE_POLICY.deniedLicenses,
+      blockedSoftware: options.compliancePolicy?.blockedSoftware ?? DEFAULT_COMPLIANCE_POLICY.blockedSoftware,
+    },
   };
 }
