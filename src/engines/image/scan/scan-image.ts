@@ -1,3 +1,4 @@
+import { maskReportCreatedBy } from './mask-created-by.js';
 import { abortError, raceAbort } from '../abortable.js';
 import { ImageReadError, asImageError } from '../errors.js';
 import { layerProvenance, openImage, readFileContents, sourceKey, type OpenedImage } from '../image.js';
@@ -93,6 +94,8 @@ async function scanOpened(image: OpenedImage, options: ResolvedScanOptions, sign
       problems.push({ type: active.type, message: err instanceof Error ? err.message : String(err) });
     }
   }
+  const layers = image.layers.map((l, i) => ({ index: l.index, diffId: l.diffId, createdBy: l.createdBy, size: pass.layerBytes[i] ?? 0 }));
+  maskReportCreatedBy(rows, layers);
   const regularFiles = [...pass.view.files.values()].filter((f) => f.type === 'file' || f.type === 'hardlink').length;
   return {
     imageId: image.imageId,
@@ -100,7 +103,7 @@ async function scanOpened(image: OpenedImage, options: ResolvedScanOptions, sign
     repoTags: image.repoTags,
     os: inventory.os ?? detectImageOs(image, pass.view),
     architecture: image.config.architecture ?? '',
-    layers: image.layers.map((l, i) => ({ index: l.index, diffId: l.diffId, createdBy: l.createdBy, size: pass.layerBytes[i] ?? 0 })),
+    layers,
     rows,
     problems,
     stats: { files: regularFiles, bytes: pass.layerBytes.reduce((a, b) => a + b, 0), durationMs: Date.now() - started },
