@@ -28,7 +28,9 @@ describe('guardpost image scan', () => {
     dir = tempDir('gp-image-cli-');
     files = await writeTestImage(dir);
     clean = path.join(dir, 'clean.tar');
-    await dockerArchive(await buildImage([{ createdBy: 'COPY hello /', entries: [{ name: 'hello', content: 'hi\n' }] }]), clean);
+    // Clean for every analyzer: a non-root USER and a HEALTHCHECK, so not even an image-wide build risk.
+    const runtime = { User: 'app', Healthcheck: { Test: ['CMD', '/hello'] } };
+    await dockerArchive(await buildImage([{ createdBy: 'COPY hello /', entries: [{ name: 'hello', content: 'hi\n' }] }], { runtime }), clean);
     ts = await startTestServer();
     const c = ts.credentials;
     cliEnv = { GUARDPOST_ENDPOINT: ts.endpoint, GUARDPOST_AK: c.ak, GUARDPOST_SK: c.sk, GUARDPOST_PROJECT_ID: c.project_id };

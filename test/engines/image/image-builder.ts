@@ -71,7 +71,7 @@ function compress(tar: Buffer, kind: LayerSpec['compression']): { blob: Buffer; 
   return { blob: gzipSync(tar), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' };
 }
 
-export async function buildImage(specs: LayerSpec[], options: { architecture?: string; env?: string[] } = {}): Promise<BuiltImage> {
+export async function buildImage(specs: LayerSpec[], options: { architecture?: string; env?: string[]; runtime?: Record<string, unknown> } = {}): Promise<BuiltImage> {
   const layers: BuiltLayer[] = [];
   for (const spec of specs) {
     const tar = await tarOf(spec.entries);
@@ -87,7 +87,7 @@ export async function buildImage(specs: LayerSpec[], options: { architecture?: s
     JSON.stringify({
       architecture: options.architecture ?? 'amd64',
       os: 'linux',
-      config: { Env: options.env ?? ['PATH=/usr/bin:/bin'], Cmd: ['/bin/sh'] },
+      config: { Env: options.env ?? ['PATH=/usr/bin:/bin'], Cmd: ['/bin/sh'], ...options.runtime },
       rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
       history,
     }),
