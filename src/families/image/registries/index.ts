@@ -1,5 +1,6 @@
 import { loadMasterKey } from '../../../identity/bootstrap.js';
 import type { CoreServices } from '../../types.js';
+import type { RegistryScans } from '../registry-scans.js';
 import * as m0002 from '../migrations/0002_registries.js';
 import { registryRoutes, type RegistryServices } from './routes.js';
 import { RegistryStore } from './store.js';
@@ -12,12 +13,12 @@ import { RegistrySyncer, type SyncLimits } from './sync.js';
  */
 export const registryMigrations = { 'image/0002_registries': m0002 };
 
-export function startRegistries(core: CoreServices, options: { syncLimits?: Partial<SyncLimits> } = {}): RegistryServices & { routes: ReturnType<typeof registryRoutes> } {
+export function startRegistries(core: CoreServices, options: { syncLimits?: Partial<SyncLimits>; scans?: RegistryScans } = {}): RegistryServices & { routes: ReturnType<typeof registryRoutes> } {
   // The same master key that seals the IAM secret keys (GUARDPOST_MASTER_KEY or $GUARDPOST_HOME/master.key).
   const box = loadMasterKey(core.config.home, core.config.masterKey);
   const registries = new RegistryStore(core.store.db, box);
   const syncer = new RegistrySyncer(registries, { limits: options.syncLimits });
-  return { registries, syncer, routes: registryRoutes({ registries, syncer }) };
+  return { registries, syncer, routes: registryRoutes({ registries, syncer, ...(options.scans ? { scans: options.scans } : {}) }) };
 }
 
 export { RegistryStore, registryImageId, type RegistryImageRow, type SyncedImage } from './store.js';

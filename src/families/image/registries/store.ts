@@ -24,7 +24,7 @@ export interface RegistryImageFilter {
 
 export interface SyncedImage { namespace: string; imageName: string; imageVersion: string; imageDigest: string; multiArch: boolean; imageSize: number }
 
-export type RegistryImageRow = ImageRegistryImagesTable & { registry_name: string; registry_type: string };
+export type RegistryImageRow = ImageRegistryImagesTable & { registry_name: string; registry_type: string; enterprise_project_id: string };
 
 export class DuplicateRegistryName extends Error {}
 
@@ -123,6 +123,14 @@ export class RegistryStore {
       .where('i.project_id', '=', projectId).where('i.id', '=', id).where(inScope('r.enterprise_project_id', eps)).executeTakeFirst();
   }
 
+  /** The synced images `ids` of the project (in scope), with their registry's name, type and enterprise project. */
+  async imagesByIds(projectId: string, eps: EnterpriseScope, ids: readonly number[]): Promise<RegistryImageRow[]> {
+    if (ids.length === 0) return [];
+    return this.db.selectFrom('image_registry_images as i').innerJoin('image_registries as r', 'r.id', 'i.registry_id').selectAll('i')
+      .select(['r.name as registry_name', 'r.registry_type as registry_type', 'r.enterprise_project_id as enterprise_project_id'])
+      .where('i.project_id', '=', projectId).where('i.id', 'in', [...ids]).where(inScope('r.enterprise_project_id', eps)).execute();
+  }
+
   async listImages(projectId: string, eps: EnterpriseScope, filter: RegistryImageFilter, page: { offset: number; limit: number }): Promise<{ total: number; rows: RegistryImageRow[] }> {
     let query = this.db.selectFrom('image_registry_images as i').innerJoin('image_registries as r', 'r.id', 'i.registry_id')
       .where('i.project_id', '=', projectId).where(inScope('r.enterprise_project_id', eps));
@@ -134,7 +142,7 @@ export class RegistryStore {
     if (filter.latestVersion) query = query.where('i.image_version', '=', 'latest');
     if (filter.isMultiArch !== undefined) query = query.where('i.is_multiple_arch', '=', filter.isMultiArch ? 1 : 0);
     const { total } = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    const rows = await query.selectAll('i').select(['r.name as registry_name', 'r.registry_type as registry_type'])
+    const rows = await query.selectAll('i').select(['r.name as registry_name', 'r.registry_type as registry_type', 'r.enterprise_project_id as enterprise_project_id'])
       .orderBy('i.namespace').orderBy('i.image_name').orderBy('i.image_version').offset(page.offset).limit(page.limit).execute();
     return { total: Number(total), rows };
   }
