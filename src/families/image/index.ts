@@ -5,7 +5,7 @@ import { IMAGE_JOB_KINDS } from './job-kinds.js';
 import { localReportSweep, localReportPeriodic } from './local-sweep.js';
 import * as m0001 from './migrations/0001_image.js';
 import * as m0003 from './migrations/0003_registry_scans.js';
-import { registryMigrations, startRegistries } from './registries/index.js';
+import { registryMigrations, registryResyncPeriodic, startRegistries } from './registries/index.js';
 import { RegistryScans } from './registry-scans.js';
 import { reportTypesOf } from './report-types.js';
 import { findingRoutes } from './routes/findings.js';
@@ -38,7 +38,7 @@ export const imageFamily: ServerFamily = {
         registries: registries.registries, registryScans: services.registryScans,
         ...(services.config.clamdSocket ? { clamdSocket: services.config.clamdSocket } : {}),
       })],
-      periodics: [localReportPeriodic(localReportSweep(services))],
+      periodics: [localReportPeriodic(localReportSweep(services)), registryResyncPeriodic(registries.resync)],
       reportTypes: reportTypesOf(services),
     };
   },

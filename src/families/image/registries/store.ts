@@ -113,6 +113,20 @@ export class RegistryStore {
     });
   }
 
+  /** Registries whose latest sync (or registration) is older than `before`, oldest first. */
+  async dueForSync(before: number, limit: number): Promise<ImageRegistriesTable[]> {
+    return this.db.selectFrom('image_registries').selectAll()
+      .where((eb) => eb.or([eb('latest_sync_time', '<', before), eb.and([eb('latest_sync_time', 'is', null), eb('created_at', '<', before)])]))
+      .orderBy('latest_sync_time').orderBy('id').limit(limit).execute();
+  }
+
+  /** Claims a due re-sync: moves latest_sync_time from the value seen to `now`; false when another replica claimed it first. */
+  async claimSync(id: string, seen: number | null, now: number): Promise<boolean> {
+    const result = await this.db.updateTable('image_registries').set({ latest_sync_time: now }).where('id', '=', id)
+      .where((eb) => (seen === null ? eb('latest_sync_time', 'is', null) : eb('latest_sync_time', '=', seen))).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async recordFailure(id: string, reason: string, detail: string, now = Date.now()): Promise<void> {
     await this.db.updateTable('image_registries').set({ status: 'fail', fail_reason: reason, fail_detail: detail.slice(0, 1000), latest_sync_time: now })
       .where('id', '=', id).execute();
