@@ -44,6 +44,10 @@ describe('local images scanned by an agent', () => {
     const stateDir = path.join(base, 'agent');
     // Only the docker-archive and the non-image tar stay in the directory (the OCI archive is the same image).
     fs.rmSync(files.oci);
+    // The images sit two levels below the configured directory: the engine's discovery walks into subdirectories.
+    const nested = path.join(imageDir, 'hosts', 'a');
+    fs.mkdirSync(nested, { recursive: true });
+    for (const moved of [files.docker, files.layout]) fs.renameSync(moved, path.join(nested, path.basename(moved)));
     agent = spawn(process.execPath, [guardpostBin, 'agent', '--server', ts.endpoint, '--enroll-token', token, '--state-dir', stateDir,
       '--name', 'image-host', '--image-dirs', imageDir], { env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     agent.stdout?.on('data', (c: Buffer) => { output = (output + c.toString()).slice(-50_000); });

@@ -4,13 +4,13 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { defineAgentHandler, type AgentOptionValues } from '../../agent/handlers/handler.js';
 import { uploadArtifactWithRetry } from '../../agent/handlers/upload-retry.js';
-import { discoverImages } from './agent-discover.js';
+import { discoverImages } from '../../engines/image/discover.js';
 import { imageLocalScanJobKind, type LocalScanImage } from './job-kinds.js';
 import { runScanProcess } from './scanner.js';
 import { nameAndVersion } from './image-names.js';
 
 /**
- * `image-local-scan` on the agent: finds archives / OCI layouts in `--image-dirs`, identifies each in the scan
+ * `image-local-scan` on the agent: finds docker/OCI archives and OCI layouts in `--image-dirs` (and below), identifies each in the scan
  * process (skipping what is not an image, or not one of the payload's `image_ids`), scans it there (bounded heap
  * and time; clamd from `--av-socket` when given) and uploads the gzipped NDJSON report as `report-N.ndjson.gz`.
  */
@@ -18,6 +18,10 @@ import { nameAndVersion } from './image-names.js';
 const SCAN_TIMEOUT_MS = 30 * 60_000;
 const HEAP_MB = 384;
 const MAX_REPORT_BYTES = 1024 * 1024 * 1024;
+/** Images the engine's discovery (src/engines/image/discover.ts: bounded depth, entries, sniffing; no symlinks) returns per run. */
+const MAX_FOUND = 1000;
+/** Images one run scans (the job result lists at most 1000); the rest count as `skipped`. */
+export const MAX_SCANNED = 200;
 
 export function parseImageDirs(value: string): string[] | null {
   const dirs = value.split(',').map((d) => d.trim()).filter(Boolean);
@@ -38,7 +42,10 @@ export const imageLocalScanHandler = defineAgentHandler({
 
   async run(ctx, capability) {
     const wanted = ctx.payload.image_ids ? new Set(ctx.payload.image_ids) : null;
-    const { candidates, skipped } = await discoverImages(capability.image_dirs);
+    const found = await discoverImages(capability.image_dirs, { maxResults: MAX_FOUND });
+    found.images.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const candidates = found.images.slice(0, MAX_SCANNED);
+    const skipped = found.images.length - candidates.length + (found.truncated ? 1 : 0);
     const images: LocalScanImage[] = [];
     const clamdSocket = capability.clamd ? process.env.GUARDPOST_AV_SOCKET : undefined;
     const common = { tempDir: ctx.workDir, heapMb: HEAP_MB, timeoutMs: SCAN_TIMEOUT_MS, maxReportBytes: MAX_REPORT_BYTES, signal: ctx.signal };

@@ -38,13 +38,13 @@ export interface NewScanTask {
   isAll: boolean; name: string; createdBy: string; targets: readonly ScanTarget[];
 }
 
-const emptyImage = (id: string, ident: ImageIdentity, now: number): ImageImagesTable => ({
+export const emptyImage = (id: string, ident: ImageIdentity, now: number): ImageImagesTable => ({
   id, project_id: ident.projectId, enterprise_project_id: ident.enterpriseProjectId, image_id: ident.imageId, source: ident.source,
   origin_id: ident.originId, namespace: '', image_name: '', image_version: '', image_digest: ident.imageId, cicd_name: '',
   blob_key: null, agent_id: null, local_path: null, scan_status: 'unscan', scan_failed_desc: '', format: '', architecture: '',
   os_name: '', os_version: '', layers: '[]', image_size: 0, apps_num: 0, vul_num: 0, files_num: 0, files_size: 0,
   malicious_file_num: 0, sensitive_num: 0, non_compliant_num: 0, build_risk_num: 0, risk_rank: 0, problems: '[]',
-  latest_update_time: now, latest_scan_time: null, last_task_id: null,
+  latest_update_time: now, latest_scan_time: null, last_task_id: null, registry_image_id: null,
 });
 
 export class ImageStore {

@@ -4,7 +4,9 @@ import { IMAGE_FAMILY } from './domain.js';
 import { IMAGE_JOB_KINDS } from './job-kinds.js';
 import { localReportSweep, localReportPeriodic } from './local-sweep.js';
 import * as m0001 from './migrations/0001_image.js';
-import { registryMigrations, startRegistries } from './registries/index.js';
+import * as m0003 from './migrations/0003_registry_scans.js';
+import { registryMigrations, registryResyncPeriodic, startRegistries } from './registries/index.js';
+import { RegistryScans } from './registry-scans.js';
 import { reportTypesOf } from './report-types.js';
 import { findingRoutes } from './routes/findings.js';
 import { imageListRoutes } from './routes/images.js';
@@ -22,19 +24,21 @@ import { imageServices } from './services.js';
 export const imageFamily: ServerFamily = {
   name: IMAGE_FAMILY,
   jobKinds: IMAGE_JOB_KINDS,
-  migrations: { 'image/0001_image': m0001, ...registryMigrations },
+  migrations: { 'image/0001_image': m0001, ...registryMigrations, 'image/0003_registry_scans': m0003 },
   quotas: [],
   cli: [imageCli],
   start: (core) => {
-    const services = imageServices(core);
-    const registries = startRegistries(core);
+    const registryScans = new RegistryScans(core.store.db);
+    const registries = startRegistries(core, { scans: registryScans });
+    const services = imageServices(core, registries.registries, registryScans);
     return {
       routes: [uploadRoutes(services), imageListRoutes(services), findingRoutes(services), reportRoutes(services), taskRoutes(services), registries.routes],
       serverJobs: [imageScanRunner({
         config: services.config, blobs: core.blobs, images: services.images, reports: services.reports,
+        registries: registries.registries, registryScans: services.registryScans,
         ...(services.config.clamdSocket ? { clamdSocket: services.config.clamdSocket } : {}),
       })],
-      periodics: [localReportPeriodic(localReportSweep(services))],
+      periodics: [localReportPeriodic(localReportSweep(services)), registryResyncPeriodic(registries.resync)],
       reportTypes: reportTypesOf(services),
     };
   },

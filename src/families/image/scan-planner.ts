@@ -9,8 +9,8 @@ import type { ImageRow } from './tables.js';
 
 /**
  * What a manual scan queues. Local images: one `image-local-scan` job per host (agent) for its named images, or,
- * for "all images", one per agent that offers image scanning, which also discovers new images. Registry / CI/CD
- * images with a stored archive: one `image-scan` server job each; without one they fail at once.
+ * for "all images", one per agent that offers image scanning, which also discovers new images. Registry images (pulled
+ * by the job) and CI/CD images with a stored archive: one `image-scan` server job each; others fail at once.
  */
 
 export const MAX_IMAGES_PER_SCAN = 10_000;
@@ -56,7 +56,7 @@ export async function launchManualScan(services: ImageServices, scan: ManualScan
     for (const image of images) {
       targets.push({
         imageRow: image.id, agentId: null, jobKind: IMAGE_SCAN_JOB, payload: { image_row: image.id },
-        ...(image.blob_key ? {} : { unavailable: 'image_not_exist_or_docker_api_fault' }),
+        ...(image.blob_key || image.registry_image_id !== null ? {} : { unavailable: 'image_not_exist_or_docker_api_fault' }),
       });
     }
   }

@@ -1,22 +1,20 @@
-import { createWriteStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import type { BlobStore } from '../../blobs/blob-store.js';
 import { newHexId } from '../../identity/secrets.js';
 import { defineServerJob, type ServerJobRunner } from '../../workers/server-jobs.js';
-import type { ImageConfig } from './config.js';
 import type { ImageStore } from './image-store.js';
 import { imageScanJobKind } from './job-kinds.js';
 import type { ReportStore } from './report-store.js';
+import { stageImage, type ScanSourceDeps } from './scan-source.js';
 import { runScanProcess } from './scanner.js';
 
 /**
- * The `image-scan` server job: copies the image's stored archive into a private directory of the scanner's temp
- * area, scans it in the scan process, stores the report (replacing the image's findings) or marks the image
+ * The `image-scan` server job: copies the image's stored archive (CI/CD) or pulls it from its registry (registry
+ * images) into a private directory of the scanner's temp area, scans it in the scan process, stores the report (replacing the image's findings) or marks the image
  * failed with the scan's `scan_failed_desc`; the directory is removed whatever happens.
  */
 
-export interface ScanRunnerDeps { config: ImageConfig; blobs: BlobStore; images: ImageStore; reports: ReportStore; clamdSocket?: string }
+export interface ScanRunnerDeps extends ScanSourceDeps { images: ImageStore; reports: ReportStore; clamdSocket?: string }
 
 export async function privateTempDir(root: string, prefix: string): Promise<string> {
   await fsp.mkdir(root, { recursive: true, mode: 0o700 });
@@ -34,21 +32,20 @@ export function imageScanRunner(deps: ScanRunnerDeps): ServerJobRunner {
       await deps.images.setStatus(image.id, 'failed', desc);
       return { outcome: 'succeeded' as const, result: { scan_status: 'failed', scan_failed_desc: desc.slice(0, 64), rows: {} } };
     };
-    const body = image.blob_key ? await deps.blobs.get(image.blob_key) : null;
-    if (!body) return fail('image_not_exist_or_docker_api_fault', 'the uploaded archive is gone');
+    if (image.source !== 'registry' && !image.blob_key) return fail('image_not_exist_or_docker_api_fault', 'the uploaded archive is gone');
     const dir = await privateTempDir(deps.config.tempDir, `job-${newHexId(4)}`);
     try {
       await deps.images.setStatus(image.id, 'scanning');
-      const archive = path.join(dir, 'image.tar');
-      await pipeline(body, createWriteStream(archive, { flags: 'wx', mode: 0o600 }), { signal });
+      const staged = await stageImage(deps, image, dir, signal);
+      if (!staged.ok) return await fail(staged.code, staged.message);
       const report = path.join(dir, 'report.ndjson');
-      const outcome = await runScanProcess('scan', archive, report, {
+      const outcome = await runScanProcess('scan', staged.path, report, {
         tempDir: dir, heapMb: deps.config.scanHeapMb, timeoutMs: deps.config.scanTimeoutMs, maxReportBytes: deps.config.maxReportBytes,
         signal, ...(deps.clamdSocket ? { clamdSocket: deps.clamdSocket } : {}),
       });
       if (!outcome.ok) return await fail(outcome.code, outcome.message);
-      if (outcome.imageId !== image.image_id) return await fail('unknown_error', `the archive is of image ${outcome.imageId}`);
-      const summary = await deps.reports.store(image.id, image.image_id, report);
+      if (outcome.imageId !== staged.imageId) return await fail('unknown_error', `the archive is of image ${outcome.imageId}`);
+      const summary = await deps.reports.store(image.id, staged.imageId, report);
       const c = summary.counts;
       return {
         outcome: 'succeeded',

@@ -4,6 +4,8 @@ import { loadImageConfig, type ImageConfig } from './config.js';
 import { FindingReads } from './finding-reads.js';
 import { ImageReads } from './image-reads.js';
 import { ImageStore } from './image-store.js';
+import type { RegistryStore } from './registries/index.js';
+import { RegistryScans } from './registry-scans.js';
 import { ReportStore } from './report-store.js';
 import { TaskReads } from './task-reads.js';
 
@@ -16,13 +18,16 @@ export interface ImageServices {
   reads: ImageReads;
   findings: FindingReads;
   taskReads: TaskReads;
+  registryScans: RegistryScans;
+  /** Registered registries (absent when a test starts the family without them). */
+  registries?: RegistryStore;
 }
 
-export function imageServices(core: CoreServices): ImageServices {
+export function imageServices(core: CoreServices, registries?: RegistryStore, registryScans = new RegistryScans(core.store.db)): ImageServices {
   const db = core.store.db;
   return {
     core, config: loadImageConfig(core.config.env, core.config.home), images: new ImageStore(db, core.tasks),
     reports: new ReportStore(db, new PreparedAdvisoryCache(db)), reads: new ImageReads(db), findings: new FindingReads(db),
-    taskReads: new TaskReads(db),
+    taskReads: new TaskReads(db), registryScans, ...(registries ? { registries } : {}),
   };
 }

@@ -39,6 +39,8 @@ export interface ImageImagesTable {
   problems: string;
   latest_update_time: number; latest_scan_time: number | null;
   last_task_id: string | null;
+  /** Registry images: the synced registry image (`image_registry_images.id`) this row was pulled from; null otherwise. */
+  registry_image_id: number | null;
 }
 
 interface Layered { image_row: string; seq: number; layer_index: number | null; layer_digest: string; created_by: string }

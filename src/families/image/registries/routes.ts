@@ -10,11 +10,14 @@ import {
 } from './schemas.js';
 import { DuplicateRegistryName, type RegistryImageRow, type RegistryStore } from './store.js';
 import type { RegistrySyncer } from './sync.js';
+import { registryScanView, type RegistryScans, type RegistryScanView } from '../registry-scans.js';
 import type { ImageRegistriesTable } from './tables.js';
 
 export interface RegistryServices {
   registries: RegistryStore;
   syncer: RegistrySyncer;
+  /** The image family's scans of registry images (without it every image shows as not scanned). */
+  scans?: RegistryScans;
 }
 
 const route = (operationId: string, summary: string) => ({ config: huaweiRoute('hss'), operationId, summary });
@@ -39,18 +42,23 @@ function registryView(row: ImageRegistriesTable) {
   };
 }
 
-/** Scan fields stay at "not scanned" here; the image family fills them once registry images are scanned. */
-function imageView(row: RegistryImageRow) {
+/** A synced image with the scan columns of its image-family row (registry-scans.ts). */
+function imageView(row: RegistryImageRow, scan: RegistryScanView) {
+  const { severity_level: _severity, ...scanColumns } = scan;
   return {
-    id: row.id, namespace: row.namespace, image_name: row.image_name, image_id: '', image_digest: row.image_digest,
+    id: row.id, namespace: row.namespace, image_name: row.image_name, image_digest: row.image_digest,
     image_version: row.image_version, image_type: IMAGE_TYPE_OF[row.registry_type as keyof typeof IMAGE_TYPE_OF] ?? 'private_image',
-    latest_version: row.image_version === 'latest', scan_status: 'unscan', scan_failed_desc: '', image_size: row.image_size,
-    latest_update_time: row.latest_sync_time, latest_scan_time: 0, vul_num: 0, unsafe_setting_num: 0, malicious_file_num: 0,
+    latest_version: row.image_version === 'latest', image_size: row.image_size, latest_update_time: row.latest_sync_time, ...scanColumns,
     domain_name: '', shared_status: '', scannable: true, instance_name: '', instance_id: '', instance_url: '', association_images: [],
   };
 }
 
-export const registryRoutes = ({ registries, syncer }: RegistryServices): FastifyPluginAsyncTypebox => async (app) => {
+async function scanViews(scans: RegistryScans | undefined, rows: readonly RegistryImageRow[]): Promise<(row: RegistryImageRow) => RegistryScanView> {
+  const found = scans ? await scans.rowsOf(rows.map((r) => Number(r.id))) : new Map();
+  return (row) => registryScanView(found.get(Number(row.id)));
+}
+
+export const registryRoutes = ({ registries, syncer, scans }: RegistryServices): FastifyPluginAsyncTypebox => async (app) => {
   app.post('/v5/:project_id/image/registries', {
     config: huaweiRoute('hss'),
     schema: {
@@ -138,11 +146,13 @@ export const registryRoutes = ({ registries, syncer }: RegistryServices): Fastif
       namespace: q.namespace, imageName: q.image_name, imageVersion: q.image_version, registryName: q.registry_name,
       registryTypes: q.image_type ? REGISTRY_TYPES_OF_IMAGE[q.image_type] : undefined, latestVersion: q.latest_version, isMultiArch: q.is_multarch,
     }, { offset: q.offset, limit: q.limit });
+    const scanOf = await scanViews(scans, rows);
     return {
       total_num: total,
       data_list: rows.map((row) => ({
-        ...imageView(row), registry_id: row.registry_id, registry_name: row.registry_name, registry_type: row.registry_type,
-        latest_sync_time: row.latest_sync_time, scan_failed_code: '', is_multiple_arch: row.is_multiple_arch === 1, severity_level: '',
+        ...imageView(row, scanOf(row)), registry_id: row.registry_id, registry_name: row.registry_name, registry_type: row.registry_type,
+        latest_sync_time: row.latest_sync_time, scan_failed_code: scanOf(row).scan_failed_desc, is_multiple_arch: row.is_multiple_arch === 1,
+        severity_level: scanOf(row).severity_level,
       })),
     };
   });
@@ -160,6 +170,7 @@ export const registryRoutes = ({ registries, syncer }: RegistryServices): Fastif
       namespace: q.namespace, imageName: q.image_name, imageVersion: q.image_version, latestVersion: q.latest_version,
       registryTypes: REGISTRY_TYPES_OF_IMAGE[q.image_type] ?? [],
     }, { offset: q.offset, limit: q.limit });
-    return { total_num: total, data_list: rows.map(imageView) };
+    const scanOf = await scanViews(scans, rows);
+    return { total_num: total, data_list: rows.map((row) => imageView(row, scanOf(row))) };
   });
 };

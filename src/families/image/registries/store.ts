@@ -24,7 +24,7 @@ export interface RegistryImageFilter {
 
 export interface SyncedImage { namespace: string; imageName: string; imageVersion: string; imageDigest: string; multiArch: boolean; imageSize: number }
 
-export type RegistryImageRow = ImageRegistryImagesTable & { registry_name: string; registry_type: string };
+export type RegistryImageRow = ImageRegistryImagesTable & { registry_name: string; registry_type: string; enterprise_project_id: string };
 
 export class DuplicateRegistryName extends Error {}
 
@@ -113,6 +113,20 @@ export class RegistryStore {
     });
   }
 
+  /** Registries whose latest sync (or registration) is older than `before`, oldest first. */
+  async dueForSync(before: number, limit: number): Promise<ImageRegistriesTable[]> {
+    return this.db.selectFrom('image_registries').selectAll()
+      .where((eb) => eb.or([eb('latest_sync_time', '<', before), eb.and([eb('latest_sync_time', 'is', null), eb('created_at', '<', before)])]))
+      .orderBy('latest_sync_time').orderBy('id').limit(limit).execute();
+  }
+
+  /** Claims a due re-sync: moves latest_sync_time from the value seen to `now`; false when another replica claimed it first. */
+  async claimSync(id: string, seen: number | null, now: number): Promise<boolean> {
+    const result = await this.db.updateTable('image_registries').set({ latest_sync_time: now }).where('id', '=', id)
+      .where((eb) => (seen === null ? eb('latest_sync_time', 'is', null) : eb('latest_sync_time', '=', seen))).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async recordFailure(id: string, reason: string, detail: string, now = Date.now()): Promise<void> {
     await this.db.updateTable('image_registries').set({ status: 'fail', fail_reason: reason, fail_detail: detail.slice(0, 1000), latest_sync_time: now })
       .where('id', '=', id).execute();
@@ -121,6 +135,14 @@ export class RegistryStore {
   async image(projectId: string, id: number, eps: EnterpriseScope): Promise<ImageRegistryImagesTable | undefined> {
     return this.db.selectFrom('image_registry_images as i').innerJoin('image_registries as r', 'r.id', 'i.registry_id').selectAll('i')
       .where('i.project_id', '=', projectId).where('i.id', '=', id).where(inScope('r.enterprise_project_id', eps)).executeTakeFirst();
+  }
+
+  /** The synced images `ids` of the project (in scope), with their registry's name, type and enterprise project. */
+  async imagesByIds(projectId: string, eps: EnterpriseScope, ids: readonly number[]): Promise<RegistryImageRow[]> {
+    if (ids.length === 0) return [];
+    return this.db.selectFrom('image_registry_images as i').innerJoin('image_registries as r', 'r.id', 'i.registry_id').selectAll('i')
+      .select(['r.name as registry_name', 'r.registry_type as registry_type', 'r.enterprise_project_id as enterprise_project_id'])
+      .where('i.project_id', '=', projectId).where('i.id', 'in', [...ids]).where(inScope('r.enterprise_project_id', eps)).execute();
   }
 
   async listImages(projectId: string, eps: EnterpriseScope, filter: RegistryImageFilter, page: { offset: number; limit: number }): Promise<{ total: number; rows: RegistryImageRow[] }> {
@@ -134,7 +156,7 @@ export class RegistryStore {
     if (filter.latestVersion) query = query.where('i.image_version', '=', 'latest');
     if (filter.isMultiArch !== undefined) query = query.where('i.is_multiple_arch', '=', filter.isMultiArch ? 1 : 0);
     const { total } = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    const rows = await query.selectAll('i').select(['r.name as registry_name', 'r.registry_type as registry_type'])
+    const rows = await query.selectAll('i').select(['r.name as registry_name', 'r.registry_type as registry_type', 'r.enterprise_project_id as enterprise_project_id'])
       .orderBy('i.namespace').orderBy('i.image_name').orderBy('i.image_version').offset(page.offset).limit(page.limit).execute();
     return { total: Number(total), rows };
   }

@@ -4,6 +4,7 @@ import { enterpriseFilter, huaweiRoute, ProjectParams } from '../../../api/commo
 import { invalidParameter, resourceNotFound } from '../../../server/errors.js';
 import type { ImageFilter } from '../image-filter.js';
 import { launchManualScan } from '../scan-planner.js';
+import { ensureAllRegistryImages, namedRegistryImages } from './registry-targets.js';
 import type { ImageServices } from '../services.js';
 import type { ImageRow } from '../tables.js';
 import { taskStatusOf, type TaskView } from '../task-reads.js';
@@ -82,7 +83,19 @@ export const taskRoutes = (services: ImageServices): FastifyPluginAsyncTypebox =
       namespace: qi.namespace || undefined, hostId: qi.host_id || undefined, scanStatus: qi.scan_status || undefined, hasVul: qi.has_vul,
     };
     if (kind === 'registry') delete filter.source;
-    const images = body.is_all ? null : await namedImages(services, filter, (body.image_info ?? []).map((i) => i.image_id || i.image_digest || ''));
+    let images: ImageRow[] | null = null;
+    if (body.is_all && kind === 'registry') {
+      await ensureAllRegistryImages(services, projectId, scope, { namespace: filter.namespace, imageName: filter.imageName, imageVersion: filter.imageVersion });
+    } else if (!body.is_all) {
+      // Registry images are named by their ListRegistryImages id; CI/CD (and scanned) images by image_id / image_digest.
+      const infos = body.image_info ?? [];
+      const byRegistryId = kind === 'registry' ? infos.filter((i) => i.id) : [];
+      const rest = infos.filter((i) => !byRegistryId.includes(i));
+      images = [
+        ...await namedRegistryImages(services, projectId, scope, byRegistryId.map((i) => i.id ?? 0)),
+        ...(rest.length > 0 || byRegistryId.length === 0 ? await namedImages(services, filter, rest.map((i) => i.image_id || i.image_digest || '')) : []),
+      ];
+    }
     await launchManualScan(services, {
       projectId, scope, kind, images, filter, scanScope: body.scan_scope, rateLimit: body.rate_limit, createdBy: request.principal?.userId ?? 'unknown',
     });
