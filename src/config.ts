@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface GuardpostConfig {
   /** The environment this configuration was read from: families read their own settings from it when they start. */
@@ -9,7 +10,10 @@ export interface GuardpostConfig {
   /** `postgres://…` selects PostgreSQL; otherwise the SQLite file under `home`. */
   databaseUrl: string | undefined;
   sqlitePath: string;
+  /** The filesystem blob directory (used when `blobBackend` is `fs`). */
   blobDir: string;
+  /** GUARDPOST_BLOB_URL: `file:///dir` (default: GUARDPOST_BLOB_DIR or `$home/blobs`) or `s3://bucket/prefix`. */
+  blobBackend: BlobBackend;
   /** base64 of 32 bytes; when absent the key lives in `$home/master.key`. */
   masterKey: string | undefined;
   tokenTtlSeconds: number;
@@ -29,6 +33,32 @@ export interface GuardpostConfig {
   login: LoginLimits;
   /** Days exported report zips are kept (GUARDPOST_EXPORT_RETENTION_DAYS). */
   exportRetentionDays: number;
+}
+
+export type BlobBackend = { kind: 'fs' } | { kind: 's3'; url: string };
+
+/** GUARDPOST_BLOB_URL / GUARDPOST_BLOB_DIR → the blob directory and backend (one of them names the store). */
+function blobFromEnv(env: NodeJS.ProcessEnv, home: string): { blobDir: string; blobBackend: BlobBackend } {
+  const url = env.GUARDPOST_BLOB_URL || '';
+  const defaultDir = path.resolve(env.GUARDPOST_BLOB_DIR || path.join(home, 'blobs'));
+  if (url === '') return { blobDir: defaultDir, blobBackend: { kind: 'fs' } };
+  if (url.startsWith('s3://')) {
+    if (env.GUARDPOST_BLOB_DIR) throw new Error('set GUARDPOST_BLOB_URL=s3://… or GUARDPOST_BLOB_DIR, not both');
+    return { blobDir: defaultDir, blobBackend: { kind: 's3', url } };
+  }
+  if (url.startsWith('file://')) {
+    let dir: string;
+    try {
+      dir = fileURLToPath(url);
+    } catch {
+      throw new Error(`GUARDPOST_BLOB_URL must be file:///absolute/dir or s3://bucket/prefix, got "${url}"`);
+    }
+    if (env.GUARDPOST_BLOB_DIR && path.resolve(env.GUARDPOST_BLOB_DIR) !== path.resolve(dir)) {
+      throw new Error('GUARDPOST_BLOB_URL and GUARDPOST_BLOB_DIR name different directories');
+    }
+    return { blobDir: path.resolve(dir), blobBackend: { kind: 'fs' } };
+  }
+  throw new Error(`GUARDPOST_BLOB_URL must be file:///absolute/dir or s3://bucket/prefix, got "${url}"`);
 }
 
 /**
@@ -110,7 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GuardpostConfi
     listenPort: port,
     databaseUrl: env.GUARDPOST_DATABASE_URL || undefined,
     sqlitePath: path.join(home, 'guardpost.db'),
-    blobDir: path.resolve(env.GUARDPOST_BLOB_DIR || path.join(home, 'blobs')),
+    ...blobFromEnv(env, home),
     masterKey: env.GUARDPOST_MASTER_KEY || undefined,
     tokenTtlSeconds: intFromEnv(env, 'GUARDPOST_TOKEN_TTL_SECONDS', 24 * 3600),
     agentOfflineSeconds: intFromEnv(env, 'GUARDPOST_AGENT_OFFLINE_SECONDS', 90),

@@ -26,7 +26,7 @@ const CHECKS: ReadinessCheck[] = [
       if (pending.length > 0) throw new ReadinessFailure(`migrations not applied: ${pending.join(', ')}`);
     },
   },
-  { name: 'blob_store', failure: 'the blob directory cannot be written, read back and cleaned', run: (ctx) => ctx.blobs.probe() },
+  { name: 'blob_store', failure: 'the blob store cannot be written, read back and cleaned', run: (ctx) => ctx.blobs.probe() },
 ];
 
 const CHECK_TIMEOUT_MS = 3000;

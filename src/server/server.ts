@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { FsBlobStore } from '../blobs/fs-blob-store.js';
+import { openBlobStore } from '../blobs/open-blob-store.js';
 import { endpointOf, type GuardpostConfig } from '../config.js';
 import { bootstrap, checkMasterKey, loadMasterKey, type Credentials } from '../identity/bootstrap.js';
 import { IdentityService } from '../identity/identity-service.js';
@@ -46,6 +46,7 @@ export async function startServer(config: GuardpostConfig, options: StartOptions
   const { families: registry, jobKinds, migrations } = options.families ? assembleFamilies(options.families) : shipped;
   fs.mkdirSync(config.home, { recursive: true, mode: 0o700 });
   const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
+  let blobStore: ReturnType<typeof openBlobStore> | undefined;
   try {
     await migrateToLatest(store, migrations);
     const box = loadMasterKey(config.home, config.masterKey);
@@ -55,7 +56,8 @@ export async function startServer(config: GuardpostConfig, options: StartOptions
     const tasks = new TaskStore(store.db, store.dialect, jobKinds);
     const agents = new AgentStore(store.db, tasks);
     const notifier = new WorkNotifier(tasks);
-    const blobs = new FsBlobStore(config.blobDir);
+    blobStore = openBlobStore(config);
+    const { blobs } = blobStore;
     const artifacts = new ArtifactStore(store.db, blobs);
     const exports = new ExportService(tasks, artifacts);
     const ops = new OpsStore(store.db, migrations);
@@ -72,6 +74,8 @@ export async function startServer(config: GuardpostConfig, options: StartOptions
     const port = (app.server.address() as AddressInfo).port;
     const endpoint = endpointOf(config, port);
     const credentials = await bootstrap(store, box, { home: config.home, endpoint, ...options.bootstrap });
+    // A store that cannot be used is said at start-up (and by /readyz), not only at the first upload.
+    blobStore.blobs.probe().catch((error: unknown) => app.log.error({ err: error }, `blob store (${blobStore?.description ?? ''}) is not usable`));
     notifier.start();
     const workers = startWorkers(ctx, app.log, {
       periodics: [exportRetention(exports, config), ...families.flatMap((f) => f.periodics ?? [])],
@@ -85,10 +89,12 @@ export async function startServer(config: GuardpostConfig, options: StartOptions
         await app.close();
         await agents.flushHeartbeats().catch(() => undefined);
         await store.close();
+        blobStore?.close();
       },
     };
   } catch (error) {
     await store.close().catch(() => undefined);
+    blobStore?.close();
     throw error;
   }
 }

@@ -45,7 +45,7 @@ describe('health endpoints', () => {
       assert.equal(status, 503);
       assert.equal(body.status, 'unavailable');
       assert.deepEqual(body.failed, ['blob_store']);
-      assert.match(body.checks.blob_store!.error!, /blob directory .*\(ENOENT\)/);
+      assert.match(body.checks.blob_store!.error!, /blob store .*\(ENOENT\)/);
       assert.ok(!body.checks.blob_store!.error!.includes(dir), 'the path is not shown to unauthenticated callers');
       assert.equal(body.checks.database!.status, 'ok');
       assert.ok(ts.logs.some((l) => l.msg === 'readiness check failed' && l.check === 'blob_store' && l.level === 40), 'logged at warn');
