@@ -18,7 +18,7 @@ import { apiPlugins } from '../api/index.js';
 
 const PROJECT_ID_PATTERN = /^[0-9a-f]{32}$/;
 
-export type App = FastifyInstance & { huaweiRoutes: Array<{ method: string; url: string; readsOnly: boolean }> };
+export type App = FastifyInstance & { huaweiRoutes: Array<{ method: string; url: string; readsOnly: boolean; streamedBody: boolean }> };
 
 const QUOTA_CODES: Record<ApiDialect, string> = {
   cfw: 'CFW.00200024', hss: 'HSS.1002', iam: 'IAM.0001', agent: 'GP.AGENT.0009', gateway: 'APIGW.0201',
@@ -77,7 +77,7 @@ export async function buildApp(ctx: AppContext, options: { logger?: FastifyServe
 
   app.addHook('onRoute', (route) => {
     if (route.config?.auth === 'huawei') {
-      for (const method of [route.method].flat()) if (method !== 'HEAD') app.huaweiRoutes.push({ method, url: route.url, readsOnly: route.config.readsOnly === true });
+      for (const method of [route.method].flat()) if (method !== 'HEAD') app.huaweiRoutes.push({ method, url: route.url, readsOnly: route.config.readsOnly === true, streamedBody: route.config.streamedBody === true });
     }
   });
 

@@ -44,6 +44,8 @@ declare module 'fastify' {
     dialect?: ApiDialect;
     /** A POST that only reads (Huawei puts some queries behind POST): the readonly role may call it. */
     readsOnly?: boolean;
+    /** The route reads its body as a stream (uploads): AK/SK callers sign it as UNSIGNED-PAYLOAD (aksk-signature.ts). */
+    streamedBody?: boolean;
   }
   interface FastifyRequest {
     rawBody?: Buffer;

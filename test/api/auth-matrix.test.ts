@@ -3,6 +3,7 @@
  * app (`app.huaweiRoutes`), so routes added later are covered without touching this file.
  */
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { http, type HttpResult } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -61,11 +62,14 @@ after(async () => {
   await fx?.ts.close();
 });
 
-interface Route { method: string; url: string }
+interface Route { method: string; url: string; streamedBody?: boolean }
+
+/** A streamed upload as the SDKs sign one: octet-stream (so UNSIGNED-PAYLOAD) with the body's hash bound in a signed header. */
+const STREAMED_HEADERS = { 'content-type': 'application/octet-stream', 'x-guardpost-content-sha256': crypto.createHash('sha256').update('').digest('hex') };
 
 function requestFor(route: Route, projectId: string) {
   const path = concretePath(route.url, projectId);
-  const data = READ_METHODS.has(route.method) || route.method === 'DELETE' ? undefined : {};
+  const data = READ_METHODS.has(route.method) || route.method === 'DELETE' || route.streamedBody ? undefined : {};
   return { path, data };
 }
 
@@ -82,7 +86,7 @@ async function withSignature(route: Route, options: { ak?: string; sk?: string; 
   const call = sdkSign({
     endpoint: fx.ts.endpoint, method: route.method, path, data,
     ak: options.ak ?? fx.ts.credentials.ak, sk: options.sk ?? fx.ts.credentials.sk,
-    projectId: options.projectId ?? fx.projectId, date: options.date,
+    projectId: options.projectId ?? fx.projectId, date: options.date, ...(route.streamedBody ? { headers: STREAMED_HEADERS } : {}),
   });
   return sendSigned(call);
 }

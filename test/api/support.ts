@@ -226,9 +226,9 @@ export interface SignedCall { url: string; method: string; headers: Record<strin
  */
 export function sdkSign(options: {
   endpoint: string; method: string; path: string; query?: Record<string, string | number | string[]>; data?: unknown;
-  ak: string; sk: string; projectId?: string; date?: Date;
+  ak: string; sk: string; projectId?: string; date?: Date; headers?: Record<string, string>;
 }): SignedCall {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
   if (options.projectId) headers['X-Project-Id'] = options.projectId;
   if (options.date) headers['X-Sdk-Date'] = sdkDate(options.date);
   const query = options.query ?? {};

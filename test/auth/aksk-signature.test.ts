@@ -345,6 +345,20 @@ describe('what must still verify', () => {
     assert.equal(verifySignature({ ...toSigned(announced), bodyPresent: true }, SK, dateOf(announced)).ok, false);
   });
 
+  test('a streamed-body route takes UNSIGNED-PAYLOAD with a body, and nothing else', () => {
+    const upload = (signed: boolean) => syntheticRequest({
+      method: 'POST', path: '/v5/x/upload', canonicalUri: '/v5/x/upload/', wireQuery: '', canonicalQuery: '', contentType: 'application/octet-stream',
+      ...(signed ? { extraSigned: [['x-sdk-content-sha256', 'UNSIGNED-PAYLOAD']] as Array<[string, string]>, payloadHash: 'UNSIGNED-PAYLOAD' } : {}), body: 'archive bytes',
+    });
+    const streamed = (r: WireRequest) => verifySignature({ ...toSigned(r), bodySha256: EMPTY_BODY_SHA256, streamedBody: true }, SK, dateOf(r));
+    assert.equal(streamed(upload(true)).ok, true, 'UNSIGNED-PAYLOAD, signed');
+    const hashed = streamed(upload(false));
+    assert.equal(hashed.ok, false);
+    assert.match(hashed.ok ? '' : hashed.reason, /streamed upload must be signed with X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD/);
+    // On an ordinary route the same request is refused: its body would be left unsigned.
+    assert.equal(verifySignature(toSigned(upload(true)), SK, dateOf(upload(true))).ok, false);
+  });
+
   test('host must be among the signed headers', () => {
     const r = syntheticRequest({ path: `/v5/${PROJECT}/x`, canonicalUri: `/v5/${PROJECT}/x/`, wireQuery: 'limit=1', canonicalQuery: 'limit=1', hostUnsigned: true });
     assertRejected({ ...r, headers: { ...r.headers, host: 'anything.example' } }, 'host not signed', undefined, /host must be signed/);

@@ -66,6 +66,7 @@ export async function uploadArchive(creds: ClientCredentials, file: string, quer
     method: 'POST', path: `${url.pathname.replace(/\/+$/, '')}${pathname}`, query: queryString, body: '', accessKey: creds.ak, secretKey: creds.sk,
     headers: {
       'content-type': 'application/octet-stream', host: url.host, 'x-project-id': creds.project_id, 'x-guardpost-content-sha256': sha,
+      'x-sdk-content-sha256': 'UNSIGNED-PAYLOAD',
     },
   });
   const response = await fetch(`${creds.endpoint.replace(/\/+$/, '')}${pathname}${queryString ? `?${queryString}` : ''}`, {

@@ -81,6 +81,12 @@ export interface SignedRequest {
   bodySha256: string;
   /** Whether the request carries body bytes (or announces them): UNSIGNED-PAYLOAD is then refused. */
   bodyPresent: boolean;
+  /**
+   * The route streams its (non-JSON) body instead of buffering it, so no body hash can be checked here: the
+   * signature must then say `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` (what the Huawei SDKs send for uploads), and the
+   * route binds the bytes itself (image uploads: a signed `X-Guardpost-Content-Sha256`, checked after streaming).
+   */
+  streamedBody?: boolean;
 }
 
 export type VerifyResult =
@@ -124,7 +130,11 @@ function checkDate(dateValue: string, now: number): string | null {
  */
 function payloadHashOf(request: SignedRequest, signedHeaders: string[]): { hash: string } | { error: string } {
   const contentSha = headerValue(request.headers, 'x-sdk-content-sha256');
-  if (contentSha !== 'UNSIGNED-PAYLOAD' || !signedHeaders.includes('x-sdk-content-sha256')) return { hash: request.bodySha256 };
+  const unsigned = contentSha === 'UNSIGNED-PAYLOAD' && signedHeaders.includes('x-sdk-content-sha256');
+  if (request.streamedBody) {
+    return unsigned ? { hash: 'UNSIGNED-PAYLOAD' } : { error: 'a streamed upload must be signed with X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD' };
+  }
+  if (!unsigned) return { hash: request.bodySha256 };
   if (isJsonMediaType(mediaTypeOf(headerValue(request.headers, 'content-type')))) {
     return { error: 'UNSIGNED-PAYLOAD is not accepted for JSON bodies' };
   }
@@ -179,7 +189,7 @@ export function signRequest(options: {
   const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
   const names = Object.keys(lower).filter((n) => n !== 'authorization').sort();
   if (!names.includes('host')) throw new Error('signRequest needs a host header: the server requires host to be signed');
-  const bodyHash = crypto.createHash('sha256').update(options.body ?? '').digest('hex');
+  const bodyHash = lower['x-sdk-content-sha256'] === 'UNSIGNED-PAYLOAD' ? 'UNSIGNED-PAYLOAD' : crypto.createHash('sha256').update(options.body ?? '').digest('hex');
   const canonical = [
     options.method.toUpperCase(), canonicalUri(options.path, true), canonicalQuery(options.query ?? ''),
     names.map((n) => `${n}:${String(lower[n]).trim()}\n`).join(''), names.join(';'), bodyHash,

@@ -28,6 +28,7 @@ export async function authenticate(request: FastifyRequest, identity: IdentitySe
     const result = verifySignature({
       method: request.method, rawPath: q < 0 ? url : url.slice(0, q), rawQuery: q < 0 ? '' : url.slice(q + 1),
       headers: request.headers, bodySha256, bodyPresent: (rawBody?.length ?? 0) > 0 || hasBody(request.raw),
+      streamedBody: request.routeOptions.config.streamedBody === true,
     }, key.secretKey);
     if (!result.ok) throw authFailed(result.reason);
     const principal = await identity.principal(key.userId, 'aksk', null);

@@ -19,9 +19,9 @@ import { RegionHeader, Scope, Text } from './schemas.js';
  * Guardpost extension `POST /v5/{project_id}/image/cicd/upload`: a raw streamed docker-archive / OCI archive
  * (any Content-Type; size-capped by GUARDPOST_IMAGE_MAX_UPLOAD_BYTES → 413) is spooled into the scanner's temp
  * area, identified by the scan process (not an image archive → 400), stored as a blob and queued as an
- * `image-scan` task of a CI/CD image. An AK/SK-signed upload must sign `X-Guardpost-Content-Sha256` (the body's
- * SHA-256; the signature covers an empty payload hash because the body is streamed, not buffered) and the body
- * must match it.
+ * `image-scan` task of a CI/CD image. An AK/SK-signed upload is signed with `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD`
+ * (the body is streamed, not buffered, as the Huawei SDKs sign uploads) and must also sign
+ * `X-Guardpost-Content-Sha256`, the body's SHA-256, which the bytes must match.
  */
 
 export const CONTENT_SHA_HEADER = 'x-guardpost-content-sha256';
@@ -57,7 +57,7 @@ export const uploadRoutes = (services: ImageServices): FastifyPluginAsyncTypebox
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
   app.post('/v5/:project_id/image/cicd/upload', {
-    config: huaweiRoute('hss'),
+    config: { ...huaweiRoute('hss'), streamedBody: true },
     schema: {
       operationId: 'UploadCicdImage', tags: ['hss'], summary: 'Guardpost extension: upload an image archive (CI/CD) and scan it',
       params: ProjectParams, querystring: Query, headers: RegionHeader, response: { 200: UploadResponse },
