@@ -64,7 +64,7 @@ after(async () => {
 
 interface Route { method: string; url: string; streamedBody?: boolean }
 
-/** A streamed upload as the SDKs sign one: octet-stream (so UNSIGNED-PAYLOAD) with the body's hash bound in a signed header. */
+/** A streamed upload as the SDKs sign one: octet-stream signed as UNSIGNED-PAYLOAD, with the body's hash bound in a signed header. */
 const STREAMED_HEADERS = { 'content-type': 'application/octet-stream', 'X-Sdk-Content-Sha256': 'UNSIGNED-PAYLOAD', 'x-guardpost-content-sha256': crypto.createHash('sha256').update('').digest('hex') };
 
 function requestFor(route: Route, projectId: string) {
