@@ -12,6 +12,7 @@ import { startDockerRegistry, type TestRegistry } from '../../../helpers/docker-
 import { http, projectToken } from '../../../helpers/http.js';
 import { waitFor } from '../../../helpers/wait.js';
 import { buildImage } from '../../../engines/image/image-builder.js';
+import { startRegistriesServer, type RegistriesServer } from './registries-server.js';
 
 const USER = { username: 'scanner', password: 'Registry-Pass-7781' };
 
@@ -22,6 +23,7 @@ interface List<T> { total_num: number; data_list: T[] }
 describe('image registries: AddRegistry / ListRegistry / DeleteRegistry / ListRegistryImages / ListSwrImageRepository', () => {
   let registry: TestRegistry;
   let db: FreshDatabase;
+  let rs: RegistriesServer | undefined;
   let server: RunningServer;
   let services: RegistryServices | undefined;
   let token: string;
@@ -48,26 +50,11 @@ describe('image registries: AddRegistry / ListRegistry / DeleteRegistry / ListRe
     digests.set('team/app:1.0', (await registry.pushImage('team/app', '1.0', app)).digest);
     digests.set('team/app:latest', (await registry.pushImage('team/app', 'latest', app, { docker: true })).digest);
     digests.set('lib/multi:latest', await registry.pushIndex('lib/multi', 'latest', [{ image: app, architecture: 'amd64' }, { image: arm, architecture: 'arm64' }]));
-    db = await freshDatabase();
-    const family: ServerFamily = {
-      name: 'image', jobKinds: [], migrations: registryMigrations, quotas: [],
-      start(core) {
-        const started = startRegistries(core);
-        services = started;
-        return { routes: [started.routes] };
-      },
-    };
-    const env: NodeJS.ProcessEnv = { GUARDPOST_HOME: db.dir, GUARDPOST_LISTEN: '127.0.0.1:0', ...(db.databaseUrl ? { GUARDPOST_DATABASE_URL: db.databaseUrl } : {}) };
-    server = await startServer(loadConfig(env), { families: [family] });
-    const credentials = server.credentials;
-    if (!credentials) throw new Error('no bootstrap credentials');
-    projectId = credentials.project_id;
-    token = await projectToken(server.endpoint, credentials);
+    rs = await startRegistriesServer();
+    ({ server, db, services, projectId, token } = rs);
   });
   after(async () => {
-    await services?.syncer.idle();
-    await server?.close();
-    await db?.drop();
+    await rs?.close();
     await registry?.stop();
   });
 

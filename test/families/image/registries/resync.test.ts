@@ -9,6 +9,7 @@ import { startDockerRegistry, type TestRegistry } from '../../../helpers/docker-
 import { http, projectToken } from '../../../helpers/http.js';
 import { waitFor } from '../../../helpers/wait.js';
 import { buildImage } from '../../../engines/image/image-builder.js';
+import { startRegistriesServer, type RegistriesServer } from './registries-server.js';
 
 /**
  * The periodic re-sync of registries: a registry whose latest sync is older than the interval is walked again
@@ -22,6 +23,7 @@ const MINUTE = 60_000;
 describe('registry re-sync periodic', () => {
   let registry: TestRegistry;
   let db: FreshDatabase;
+  let rs: RegistriesServer | undefined;
   let server: RunningServer;
   let services: RegistryServices | undefined;
   let token: string;
@@ -32,26 +34,11 @@ describe('registry re-sync periodic', () => {
   before(async () => {
     registry = await startDockerRegistry({ auth: 'htpasswd', users: [USER] });
     await registry.pushImage('team/one', '1', await buildImage([{ entries: [{ name: 'one.txt', content: 'one' }] }]));
-    db = await freshDatabase();
-    const family: ServerFamily = {
-      name: 'image', jobKinds: [], migrations: registryMigrations, quotas: [],
-      start(core) {
-        const started = startRegistries(core);
-        services = started;
-        return { routes: [started.routes] };
-      },
-    };
-    const env: NodeJS.ProcessEnv = { GUARDPOST_HOME: db.dir, GUARDPOST_LISTEN: '127.0.0.1:0', ...(db.databaseUrl ? { GUARDPOST_DATABASE_URL: db.databaseUrl } : {}) };
-    server = await startServer(loadConfig(env), { families: [family] });
-    const credentials = server.credentials;
-    if (!credentials) throw new Error('no bootstrap credentials');
-    projectId = credentials.project_id;
-    token = await projectToken(server.endpoint, credentials);
+    rs = await startRegistriesServer();
+    ({ server, db, services, projectId, token } = rs);
   });
   after(async () => {
-    await services?.syncer.idle();
-    await server?.close();
-    await db?.drop();
+    await rs?.close();
     await registry?.stop();
   });
 
