@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig } from '../../../../src/config.js';
-import { RegistryResync, resyncIntervalMs, startRegistries, registryMigrations, type RegistryServices } from '../../../../src/families/image/registries/index.js';
-import type { ServerFamily } from '../../../../src/families/types.js';
-import { startServer, type RunningServer } from '../../../../src/server/server.js';
-import { freshDatabase, type FreshDatabase } from '../../../helpers/db.js';
+import { RegistryResync, resyncIntervalMs, type RegistryServices } from '../../../../src/families/image/registries/index.js';
+import type { RunningServer } from '../../../../src/server/server.js';
+import type { FreshDatabase } from '../../../helpers/db.js';
 import { startDockerRegistry, type TestRegistry } from '../../../helpers/docker-registry.js';
-import { http, projectToken } from '../../../helpers/http.js';
+import { http } from '../../../helpers/http.js';
 import { waitFor } from '../../../helpers/wait.js';
 import { buildImage } from '../../../engines/image/image-builder.js';
 import { startRegistriesServer, type RegistriesServer } from './registries-server.js';
