@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { RegistryResync, resyncIntervalMs, type RegistryServices } from '../../../../src/families/image/registries/index.js';
 import type { RunningServer } from '../../../../src/server/server.js';
-import type { FreshDatabase } from '../../../helpers/db.js';
 import { startDockerRegistry, type TestRegistry } from '../../../helpers/docker-registry.js';
 import { http } from '../../../helpers/http.js';
 import { waitFor } from '../../../helpers/wait.js';
@@ -20,7 +19,6 @@ const MINUTE = 60_000;
 
 describe('registry re-sync periodic', () => {
   let registry: TestRegistry;
-  let db: FreshDatabase;
   let rs: RegistriesServer | undefined;
   let server: RunningServer;
   let services: RegistryServices | undefined;
@@ -33,7 +31,7 @@ describe('registry re-sync periodic', () => {
     registry = await startDockerRegistry({ auth: 'htpasswd', users: [USER] });
     await registry.pushImage('team/one', '1', await buildImage([{ entries: [{ name: 'one.txt', content: 'one' }] }]));
     rs = await startRegistriesServer();
-    ({ server, db, services, projectId, token } = rs);
+    ({ server, services, projectId, token } = rs);
   });
   after(async () => {
     await rs?.close();
