@@ -109,8 +109,41 @@ async function s3Answers(endpoint: string): Promise<boolean> {
   }
 }
 
-/** Starts the mini cluster and the gateway, and creates one S3 user; about 5–10 s. */
+const LOCK_DIR = path.join(os.tmpdir(), 'guardpost-radosgw.lock');
+
+/**
+ * Two mini clusters on one machine at once confuse each other (an OSD ends up talking to the other cluster's
+ * monitor: "wrong fsid"), and the SQLite and PostgreSQL passes of the suite run in parallel: one cluster at a time
+ * per machine, held from start to stop. A lock whose owner process is gone is taken over.
+ */
+async function acquireMachineLock(timeoutMs = 280_000): Promise<() => void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      fs.mkdirSync(LOCK_DIR);
+      fs.writeFileSync(path.join(LOCK_DIR, 'pid'), String(process.pid));
+      return () => fs.rmSync(LOCK_DIR, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = Number(fs.readFileSync(path.join(LOCK_DIR, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
+    let alive = owner > 0;
+    if (alive) {
+      try {
+        process.kill(owner, 0);
+      } catch {
+        alive = false;
+      }
+    }
+    if (!alive && owner > 0) fs.rmSync(LOCK_DIR, { recursive: true, force: true });
+    if (Date.now() > deadline) throw new Error(`another test process holds ${LOCK_DIR} (pid ${owner})`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** Starts the mini cluster and the gateway, and creates one S3 user; about 5–10 s (plus waiting for another test's cluster). */
 export async function startRadosgw(): Promise<Radosgw> {
+  const release = await acquireMachineLock();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-rgw-'));
   const children: ChildProcess[] = [];
   const [monPort, rgwPort] = [await freePort(), await freePort()];
@@ -127,6 +160,7 @@ export async function startRadosgw(): Promise<Radosgw> {
   const stop = async (): Promise<void> => {
     for (const child of [...children].reverse()) await endChild(child);
     fs.rmSync(dir, { recursive: true, force: true });
+    release();
   };
   try {
     for (const sub of ['run', 'log', 'mon/mon.a', 'osd/osd.0', 'rgw']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
