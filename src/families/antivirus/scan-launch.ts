@@ -1,10 +1,9 @@
 import type { Transaction } from 'kysely';
 import type { EnterpriseScope } from '../../store/scope.js';
 import type { Agent, Database, Task } from '../../store/schema.js';
-import type { AvScanType } from './domain.js';
 import type { AvReads } from './reads.js';
 import type { AntivirusServices } from './services.js';
-import type { AvTarget } from './scan-store.js';
+import type { AvTarget, NewAvTask } from './scan-store.js';
 import { avTargets } from './targets.js';
 
 /**
@@ -41,22 +40,11 @@ export function taskEnterpriseProject(agents: readonly Agent[], scope: Enterpris
   return distinct.size === 1 ? [...distinct][0] as string : scope?.[0] ?? '0';
 }
 
-export interface ScanLaunch {
-  projectId: string;
+/** A task to start: the stored task's own fields, plus the scope and the checked directory lists the agents get. */
+export interface ScanLaunch extends Pick<NewAvTask, 'projectId' | 'taskName' | 'scanType' | 'action' | 'paid' | 'scanDir' | 'ignoreDir' | 'fileTypes' | 'createdBy' | 'startType' | 'policyId'> {
   scope: EnterpriseScope;
-  taskName: string;
-  scanType: AvScanType;
-  action: string;
-  paid: boolean;
-  /** As given (`;`-separated); `roots` / `ignoreDirs` are the checked lists the agent gets. */
-  scanDir: string;
-  ignoreDir: string;
   roots: readonly string[];
   ignoreDirs: readonly string[];
-  fileTypes: readonly number[];
-  createdBy: string;
-  startType?: 'now' | 'later' | 'period';
-  policyId?: string | null;
 }
 
 export async function launchScan(services: AntivirusServices, spec: ScanLaunch, agents: readonly Agent[],
