@@ -24,7 +24,7 @@ before(async () => {
   rgw = await startRadosgw();
   client = clientFor(rgw.env(bucket));
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
-}, { timeout: 400_000 });
+}, { timeout: 1_200_000 });
 
 after(async () => {
   client?.destroy();

@@ -116,7 +116,7 @@ const LOCK_DIR = path.join(os.tmpdir(), 'guardpost-radosgw.lock');
  * monitor: "wrong fsid"), and the SQLite and PostgreSQL passes of the suite run in parallel: one cluster at a time
  * per machine, held from start to stop. A lock whose owner process is gone is taken over.
  */
-async function acquireMachineLock(timeoutMs = 280_000): Promise<() => void> {
+async function acquireMachineLock(timeoutMs = 900_000): Promise<() => void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -141,9 +141,27 @@ async function acquireMachineLock(timeoutMs = 280_000): Promise<() => void> {
   }
 }
 
-/** Starts the mini cluster and the gateway, and creates one S3 user; about 5–10 s (plus waiting for another test's cluster). */
+/**
+ * Starts the mini cluster and the gateway, and creates one S3 user; about 5–10 s (plus waiting for another test's
+ * cluster). A cold start on a busy machine occasionally fails (a monitor that never accepts the OSD): one more try
+ * on fresh ports and a fresh directory, then the error.
+ */
 export async function startRadosgw(): Promise<Radosgw> {
   const release = await acquireMachineLock();
+  try {
+    return await startCluster(release);
+  } catch (first) {
+    console.error(`radosgw: first start failed, retrying once: ${(first as Error).message}`);
+    try {
+      return await startCluster(release);
+    } catch (second) {
+      release();
+      throw second;
+    }
+  }
+}
+
+async function startCluster(release: () => void): Promise<Radosgw> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-rgw-'));
   const children: ChildProcess[] = [];
   const [monPort, rgwPort] = [await freePort(), await freePort()];
@@ -157,9 +175,12 @@ export async function startRadosgw(): Promise<Radosgw> {
     gateway = daemon(['radosgw', '-f', '-c', conf, '-n', 'client.rgw'], children);
     await waitFor('radosgw to answer S3 requests', async () => ((await s3Answers(endpoint)) ? true : undefined), 60_000);
   };
-  const stop = async (): Promise<void> => {
+  const teardown = async (): Promise<void> => {
     for (const child of [...children].reverse()) await endChild(child);
     fs.rmSync(dir, { recursive: true, force: true });
+  };
+  const stop = async (): Promise<void> => {
+    await teardown();
     release();
   };
   try {
@@ -177,7 +198,7 @@ export async function startRadosgw(): Promise<Radosgw> {
     await startGateway();
     await run('radosgw-admin', ['-c', conf, 'user', 'create', '--uid=guardpost', '--display-name=Guardpost tests', `--access-key=${accessKey}`, `--secret-key=${secretKey}`]);
   } catch (error) {
-    await stop();
+    await teardown();
     throw error;
   }
   return {

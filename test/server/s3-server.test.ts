@@ -22,7 +22,7 @@ before(async () => {
   const client = new S3Client(s3ClientConfig(rgw.env(bucket)));
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
   client.destroy();
-}, { timeout: 400_000 });
+}, { timeout: 1_200_000 });
 after(async () => {
   await rgw?.stop();
 });
