@@ -9,9 +9,21 @@ import { assertValidBlobKey, BlobTooLargeError, type BlobInfo, type BlobStore } 
 /**
  * Blobs as files under one directory. Writes go to a temporary file that is fsynced and renamed
  * into place; the SHA-256 is computed while streaming and kept beside the blob in `.<name>.sha256`
- * (a leading dot, so no valid key can name it).
+ * (a leading dot, so no valid key can name it) with the inode of the file it describes. Two puts of one key
+ * race between the blob's rename and the sidecar's: a sidecar whose inode is not the blob's is stale, and
+ * `stat` then hashes the file itself.
  */
 const sidecarOf = (file: string): string => path.join(path.dirname(file), `.${path.basename(file)}.sha256`);
+
+async function hashFile(file: string): Promise<{ size: number; sha256: string }> {
+  const hash = crypto.createHash('sha256');
+  let size = 0;
+  for await (const chunk of fs.createReadStream(file) as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    hash.update(chunk);
+  }
+  return { size, sha256: hash.digest('hex') };
+}
 
 export class FsBlobStore implements BlobStore {
   constructor(private readonly root: string) {
@@ -49,8 +61,11 @@ export class FsBlobStore implements BlobStore {
       throw error;
     }
     const sha256 = hash.digest('hex');
-    await fsp.writeFile(sidecarOf(target), `${sha256} ${size}\n`, { mode: 0o600 });
+    const { ino } = await fsp.stat(temp);
     await fsp.rename(temp, target);
+    const sidecarTemp = `${sidecarOf(target)}.${crypto.randomBytes(6).toString('hex')}.tmp`;
+    await fsp.writeFile(sidecarTemp, `${sha256} ${size} ${ino}\n`, { mode: 0o600 });
+    await fsp.rename(sidecarTemp, sidecarOf(target));
     return { key, size, sha256 };
   }
 
@@ -68,9 +83,11 @@ export class FsBlobStore implements BlobStore {
   async stat(key: string): Promise<BlobInfo | null> {
     const file = this.pathOf(key);
     try {
-      const [stats, sidecar] = await Promise.all([fsp.stat(file), fsp.readFile(sidecarOf(file), 'utf8')]);
-      const sha256 = sidecar.split(' ')[0] ?? '';
-      return { key, size: stats.size, sha256 };
+      const stats = await fsp.stat(file);
+      const sidecar = await fsp.readFile(sidecarOf(file), 'utf8').catch(() => '');
+      const [sha256 = '', , ino] = sidecar.trim().split(' ');
+      if (sha256 && (ino === undefined || Number(ino) === stats.ino)) return { key, size: stats.size, sha256 };
+      return { key, ...(await hashFile(file)) };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;
